@@ -1,0 +1,82 @@
+# nova.dgx: the two commands are `make demo` and `make test`; everything else is a step of them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+COLLECTION_LINK := .ansible/collections/ansible_collections/nova/dgx
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+# Molecule scenarios run on the lab's base image, whose tag follows its build script.
+export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
+
+SCENARIOS := $(sort $(notdir $(wildcard molecule/*)))
+
+.PHONY: help venv engine image lab lab-down demo test lint sanity unit molecule lab-test build clean
+
+help:
+	@echo "make demo   set up everything, start the lab, run site.yml against it"
+	@echo "make test   set up everything, then lint, sanity, unit tests, Molecule, lab test"
+	@echo "steps: venv engine image lab lab-down lint sanity unit molecule lab-test build clean"
+
+$(STAMP): requirements.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ needed" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The checkout itself is nova.dgx: link it where ansible.cfg's collections_path looks.
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+venv: $(STAMP) $(COLLECTION_LINK)
+
+engine:
+	scripts/setup-host
+
+image: engine
+	scripts/build-lab-image >/dev/null
+
+lab: venv image
+	scripts/lab up
+
+lab-down:
+	scripts/lab down
+
+demo: lab
+	ansible-playbook site.yml
+
+lint: venv
+	yamllint --strict .
+	ansible-lint --profile production --strict
+
+sanity: venv
+	scripts/sanity
+
+unit: venv
+	pytest -q tests/unit
+
+molecule: venv image
+	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
+
+# The Done-when of the site playbook: a fresh lab, check mode first, converge, then changed=0.
+lab-test: venv image
+	scripts/lab reset
+	pytest -q tests/integration
+
+test: lint sanity unit molecule lab-test
+
+build: venv
+	mkdir -p build
+	ansible-galaxy collection build --force --output-path build .
+
+clean: lab-down
+	rm -rf build .ansible
