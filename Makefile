@@ -12,6 +12,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
+export NO_COLOR := 1
 # Molecule scenarios run on the lab's base image, whose tag follows its build script.
 export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
 

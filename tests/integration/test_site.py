@@ -1,0 +1,110 @@
+"""site.yml against a fresh lab: check mode first, converge, then nothing left to change.
+
+Needs the lab (`make lab-test` resets it first). The tests run in file order and each
+step builds on the one before, as an operator's first day would.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(sys.executable).parent
+RECAP = re.compile(
+    r"^(?P<host>\S+)\s+: ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
+    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.M,
+)
+LAB = {"dgx-spark-01", "mgmt-01", "db-01"}
+
+
+def _lab_is_up() -> bool:
+    return subprocess.run([str(ROOT / "scripts/lab"), "status"], capture_output=True, check=False).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _lab_is_up(), reason="the lab is not up: run 'make lab-test'")
+
+
+def playbook(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path = ROOT) -> tuple[int, str, dict[str, dict[str, int]]]:
+    base = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    result = subprocess.run(
+        [str(BIN / "ansible-playbook"), *args], capture_output=True, text=True, check=False, cwd=cwd, env=env or base, timeout=900
+    )
+    output = result.stdout + result.stderr
+    recap = {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"} for m in RECAP.finditer(output)}
+    return result.returncode, output, recap
+
+
+def test_check_mode_on_the_fresh_dgx() -> None:
+    rc, output, recap = playbook("site.yml", "-l", "dgx", "--check", "--diff")
+    assert rc == 0, output
+    assert set(recap) == {"dgx-spark-01"}
+    assert recap["dgx-spark-01"]["failed"] == 0 and recap["dgx-spark-01"]["unreachable"] == 0
+    assert recap["dgx-spark-01"]["changed"] > 0, "a fresh host should have changes to predict"
+
+
+def test_check_mode_on_the_whole_fresh_fleet() -> None:
+    rc, output, recap = playbook("site.yml", "--check", "--diff")
+    assert rc == 0, output
+    assert set(recap) == LAB
+    assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in recap.values())
+
+
+def test_converge() -> None:
+    rc, output, recap = playbook("site.yml")
+    assert rc == 0, output
+    assert set(recap) == LAB
+    assert all(r["changed"] > 0 and r["failed"] == 0 for r in recap.values())
+
+
+def test_second_run_changes_nothing() -> None:
+    rc, output, recap = playbook("site.yml")
+    assert rc == 0, output
+    assert {host: r["changed"] for host, r in recap.items()} == dict.fromkeys(LAB, 0)
+
+
+def test_limit_to_dgx_changes_nothing_and_touches_only_the_dgx() -> None:
+    rc, output, recap = playbook("site.yml", "-l", "dgx")
+    assert rc == 0, output
+    assert recap == {"dgx-spark-01": recap["dgx-spark-01"]} and recap["dgx-spark-01"]["changed"] == 0
+
+
+def test_check_diff_on_the_converged_fleet_predicts_nothing() -> None:
+    rc, output, recap = playbook("site.yml", "--check", "--diff")
+    assert rc == 0, output
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values())
+
+
+def test_built_collection_runs_by_fqcn(tmp_path: pathlib.Path) -> None:
+    build = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, check=True,
+    )
+    artifact = next(tmp_path.glob("nova-dgx-*.tar.gz"))
+    # Outside the checkout: no ansible.cfg, no link to the checkout, only the installed copy.
+    collections = tmp_path / "collections"
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="True")
+    subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(collections), str(artifact)],
+        capture_output=True, text=True, check=True, env=env, cwd=work,
+    )
+    installed = collections / "ansible_collections/nova/dgx"
+    assert (installed / "playbooks/site.yml").is_file(), build.stdout
+    assert not (installed / ".venv").exists() and not (installed / ".lab").exists()
+    listing = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "list", "nova.dgx"], capture_output=True, text=True, env=env, cwd=work, check=False)
+    assert str(collections) in listing.stdout and str(ROOT / ".ansible") not in listing.stdout
+    rc, output, recap = playbook("nova.dgx.site", "-i", str(ROOT / "inventories/lab"), "-l", "dgx", "--check", env=env, cwd=work)
+    assert rc == 0, output
+    assert recap["dgx-spark-01"]["changed"] == 0 and recap["dgx-spark-01"]["failed"] == 0
+    assert "nova.dgx.users : Check the account list" in output
+    shutil.rmtree(collections)
