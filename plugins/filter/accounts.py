@@ -1,5 +1,6 @@
-# Copyright: nova.dgx contributors
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filters for the nova.dgx.users role."""
 
 from __future__ import annotations
