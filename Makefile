@@ -13,6 +13,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 export NO_COLOR := 1
+# Test runs keep their journal out of the team's orchestration_journal/; make demo writes there.
+TEST_JOURNAL := $(CURDIR)/build/journal
 # Molecule scenarios run on the lab's base image, whose tag follows its build script.
 export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
 
@@ -71,7 +73,7 @@ molecule: venv image
 # The Done-when of the site playbook: a fresh lab, check mode first, converge, then changed=0.
 lab-test: venv image
 	scripts/lab reset
-	pytest -q tests/integration
+	NOVA_DGX_JOURNAL_DIR=$(TEST_JOURNAL) pytest -q tests/integration
 
 test: lint sanity unit molecule lab-test
 

@@ -1,0 +1,163 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What one playbook run did, recorded cheaply while it runs and turned into plain data at the end.
+
+The recorder does as little as possible per event (a dict lookup, a few appends); diffs,
+masking and sorting happen once, in ``to_dict``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import time
+import typing as t
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import Masker
+
+RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+VERIFY_TAG = "verify"
+_TEXT_LIMIT = 4000
+
+
+@dataclasses.dataclass
+class _Task:
+    name: str
+    role: str
+    verify: bool
+    started: float
+    duration: float = 0.0
+
+
+@dataclasses.dataclass
+class RunRecord:
+    run_id: str
+    started_at: str
+    meta: dict[str, t.Any]
+    clock: t.Callable[[], float] = time.monotonic
+    status: str = "running"
+    tasks: dict[str, _Task] = dataclasses.field(default_factory=dict)
+    changes: list[tuple[str, str, t.Any]] = dataclasses.field(default_factory=list)
+    failures: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    checks: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    recap: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    finished: float | None = None
+
+    def __post_init__(self) -> None:
+        self._t0 = self.clock()
+
+    def task_start(self, uuid: str, name: str, role: str, tags: t.Iterable[str]) -> None:
+        self.tasks[uuid] = _Task(name=name, role=role, verify=VERIFY_TAG in tags, started=self.clock())
+
+    def result(self, uuid: str, host: str, outcome: str, result: dict[str, t.Any], ignored: bool = False) -> None:
+        """outcome: ok, changed, failed, skipped or unreachable."""
+        task = self.tasks.get(uuid)
+        if task is None:
+            return
+        task.duration = max(task.duration, self.clock() - task.started)
+        if outcome == "changed":
+            self.changes.append((host, uuid, result.get("diff")))
+        elif outcome in ("failed", "unreachable"):
+            self.failures.append({"host": host, "task": uuid, "unreachable": outcome == "unreachable",
+                                  "ignored": bool(ignored), "result": result})
+        if task.verify:
+            self.checks.append((uuid, host, {"failed": "fail", "unreachable": "fail", "skipped": "skipped"}.get(outcome, "pass")))
+
+    def finish(self, recap: dict[str, dict[str, int]]) -> None:
+        self.recap = recap
+        failed = any(r.get("failed", 0) or r.get("unreachable", 0) for r in recap.values())
+        self.status = "failed" if failed else "ok"
+        self.finished = self.clock()
+
+    def interrupt(self) -> None:
+        self.status = "interrupted"
+        self.finished = self.clock()
+
+    # -- turning the record into data -------------------------------------------------
+
+    def _task_ref(self, uuid: str) -> dict[str, str]:
+        task = self.tasks[uuid]
+        return {"task": task.name, "role": task.role}
+
+    def to_dict(self) -> dict[str, t.Any]:
+        masker = Masker()
+        meta = masker.scrub(self.meta)
+        failures = [self._failure(f, masker) for f in self.failures]
+        changes: dict[str, list[dict[str, t.Any]]] = {}
+        for host, uuid, diff in self.changes:
+            entry = self._task_ref(uuid)
+            text = _diff_text(diff)
+            if text:
+                entry["diff"] = text
+            changes.setdefault(host, []).append(entry)
+        duration = (self.finished if self.finished is not None else self.clock()) - self._t0
+        run = {
+            "id": self.run_id,
+            "started_at": self.started_at,
+            "duration_s": round(duration, 3),
+            "status": self.status,
+            **meta,
+            "recap": {h: {k: self.recap[h].get(k, 0) for k in RECAP_FIELDS} for h in self.recap},
+            "changes": changes,
+            "failures": failures,
+            "checks": [{**self._task_ref(u), "host": h, "result": r} for u, h, r in self.checks],
+            "slowest_tasks": [
+                {"task": task.name, "role": task.role, "seconds": round(task.duration, 3)}
+                for task in sorted(self.tasks.values(), key=lambda x: (-x.duration, x.name))[:10]
+            ],
+            "time_per_role": self._time_per_role(),
+        }
+        # Second pass: secrets learnt anywhere are scrubbed from every string.
+        masker.scrub(run)  # learn every secret first ...
+        return masker.scrub(run)  # ... then remove them all, wherever they were seen first
+
+    def _failure(self, failure: dict[str, t.Any], masker: Masker) -> dict[str, t.Any]:
+        result = failure["result"]
+        if result.get("censored") or result.get("_ansible_no_log"):
+            message = "(output hidden by no_log)"
+        else:
+            masked = masker.data({k: v for k, v in result.items() if not k.startswith("_ansible")})
+            parts = [str(masked.get("msg") or "").strip()]
+            if masked.get("rc") not in (None, 0):
+                parts.append(f"rc={masked['rc']}")
+            for stream in ("stderr", "stdout"):
+                if masked.get(stream) and not masked.get("msg"):
+                    parts.append(str(masked[stream]).strip())
+            message = " ".join(p for p in parts if p) or "failed"
+        return {"host": failure["host"], **self._task_ref(failure["task"]), "message": message[:_TEXT_LIMIT],
+                "unreachable": failure["unreachable"], "ignored": failure["ignored"]}
+
+    def _time_per_role(self) -> list[dict[str, t.Any]]:
+        totals: dict[str, float] = {}
+        for task in self.tasks.values():
+            totals[task.role] = totals.get(task.role, 0.0) + task.duration
+        return [{"role": role, "seconds": round(sec, 3)} for role, sec in sorted(totals.items(), key=lambda x: (-x[1], x[0]))]
+
+
+def _diff_text(diff: t.Any) -> str:
+    """Ansible's diff (a dict or a list of dicts) as unified-diff text."""
+    if not diff:
+        return ""
+    parts = []
+    for item in diff if isinstance(diff, list) else [diff]:
+        if not isinstance(item, dict):
+            continue
+        if item.get("prepared"):
+            parts.append(str(item["prepared"]))
+            continue
+        before, after = item.get("before", ""), item.get("after", "")
+        if isinstance(before, dict) or isinstance(after, dict):
+            before, after = _kv(before), _kv(after)
+        lines = difflib.unified_diff(
+            str(before or "").splitlines(), str(after or "").splitlines(),
+            str(item.get("before_header", "before")), str(item.get("after_header", "after")), lineterm="",
+        )
+        parts.append("\n".join(lines))
+    return "\n".join(p for p in parts if p)[:_TEXT_LIMIT]
+
+
+def _kv(value: t.Any) -> str:
+    if not isinstance(value, dict):
+        return str(value or "")
+    return "\n".join(f"{k}: {value[k]}" for k in sorted(value))

@@ -1,0 +1,156 @@
+"""nova.dgx.journal against real ansible-playbook runs, compared with Ansible's own recap."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[4]
+HERE = pathlib.Path(__file__).resolve().parent / "playbooks"
+BIN = pathlib.Path(sys.executable).parent
+PLANTED = ("Planted-Secret-Pa55", "Planted-Token-9x", "Planted-Api-Key-42")
+RECAP = re.compile(
+    r"^(?P<host>\S+)\s+: ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
+    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.M,
+)
+
+
+def _env(journal: pathlib.Path) -> dict[str, str]:
+    return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), NOVA_DGX_JOURNAL_DIR=str(journal), ANSIBLE_NOCOLOR="1")
+
+
+def _play(journal: pathlib.Path, *args: str, playbook: str = "mixed.yml") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(HERE / "inventory.yml"), str(HERE / playbook), *args],
+        capture_output=True, text=True, check=False, env=_env(journal), cwd=ROOT, timeout=300,
+    )
+
+
+def _ansible_recap(output: str) -> dict[str, dict[str, int]]:
+    return {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"} for m in RECAP.finditer(output)}
+
+
+def _runs(journal: pathlib.Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((journal / "runs").glob("*.json"))]
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], pathlib.Path]:
+    journal = tmp_path_factory.mktemp("journal")
+    return _play(journal, "--diff"), journal
+
+
+def test_recap_agrees_with_ansible(mixed_run) -> None:
+    result, journal = mixed_run
+    assert result.returncode == 4, result.stdout  # 4: a host was unreachable
+    (run,) = _runs(journal)
+    assert run["recap"] == _ansible_recap(result.stdout)
+    assert run["recap"]["gone"]["unreachable"] == 1
+    assert run["recap"]["local-a"]["ignored"] == 1 and run["recap"]["local-a"]["rescued"] == 1
+    assert run["status"] == "failed"
+
+
+def test_changes_failures_checks_and_timing(mixed_run) -> None:
+    journal = mixed_run[1]
+    (run,) = _runs(journal)
+    changed = [c["task"] for c in run["changes"]["local-a"]]
+    assert changed == ["Change something in a loop", "Handle a secret quietly", "Register a result with a secret key", "Restart nothing"]
+    failures = {(f["host"], f["task"]): f for f in run["failures"]}
+    assert failures[("local-a", "Fail but carry on")]["ignored"] is True
+    assert failures[("local-b", "Fail inside a block")]["message"].startswith("block failed")
+    assert failures[("gone", "Change something in a loop")]["unreachable"] is True
+    assert {(c["host"], c["result"]) for c in run["checks"]} == {("local-a", "pass"), ("local-b", "pass")}
+    assert len(run["slowest_tasks"]) == 10 and run["slowest_tasks"][0]["seconds"] >= run["slowest_tasks"][-1]["seconds"]
+    assert run["limit"] == "" and run["diff_mode"] is True and run["check_mode"] is False
+    assert run["ansible_core"].startswith("2.19.")
+
+
+def test_markdown_orders_failed_then_changed_hosts(mixed_run) -> None:
+    journal = mixed_run[1]
+    (report,) = (journal / "runs").glob("*.md")
+    text = report.read_text()
+    recap = text.split("## Recap")[1].split("##")[0]
+    assert recap.index("| gone |") < recap.index("| local-a |") < recap.index("| local-b |")
+    assert "## Failures" in text and "## Changes" in text and "## Checks" in text and "## Time per role" in text
+    index = (journal / "INDEX.md").read_text()
+    assert report.name in index and "mixed.yml" in index
+
+
+def test_no_planted_secret_anywhere_in_the_journal(mixed_run) -> None:
+    journal = mixed_run[1]
+    for path in journal.rglob("*"):
+        if path.is_file():
+            content = path.read_text()
+            for secret in PLANTED:
+                assert secret not in content, f"{secret} leaked into {path.name}"
+    (run,) = _runs(journal)
+    assert "********" in json.dumps(run)
+
+
+def test_check_mode_run_is_marked(tmp_path: pathlib.Path) -> None:
+    result = _play(tmp_path, "--check", "--limit", "local-a")
+    (run,) = _runs(tmp_path)
+    assert run["check_mode"] is True and run["limit"] == "local-a"
+    assert run["recap"] == _ansible_recap(result.stdout)
+    assert "| check |" in (tmp_path / "INDEX.md").read_text()
+
+
+def test_index_trends_and_host_changes_across_runs(tmp_path: pathlib.Path) -> None:
+    for _attempt in range(2):
+        _play(tmp_path, "--limit", "local-a")
+    index = (tmp_path / "INDEX.md").read_text()
+    trend = next(line for line in index.splitlines() if "/mixed.yml |" in line and "→" in line)
+    assert trend.count("→") == 2  # two durations, two changed counts
+    host = next(line for line in index.splitlines() if line.startswith("| local-a |"))
+    assert "since 20" in host and "Change something in a loop" in host
+
+
+def test_concurrent_runs_both_land(tmp_path: pathlib.Path) -> None:
+    procs = [
+        subprocess.Popen([str(BIN / "ansible-playbook"), "-i", str(HERE / "inventory.yml"), str(HERE / "mixed.yml"), "-l", host],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(tmp_path), cwd=ROOT)
+        for host in ("local-a", "local-b")
+    ]
+    for proc in procs:
+        proc.wait(timeout=300)
+    assert len(_runs(tmp_path)) == 2
+    entries = json.loads((tmp_path / "index.json").read_text())
+    assert sorted(e["limit"] for e in entries) == ["local-a", "local-b"]
+    assert (tmp_path / "INDEX.md").read_text().count("mixed.yml](runs/") == 0  # links name the report files
+    assert len([line for line in (tmp_path / "INDEX.md").read_text().splitlines() if "](runs/" in line]) == 2
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_run_leaves_a_report(tmp_path: pathlib.Path, signum: int) -> None:
+    proc = subprocess.Popen(
+        [str(BIN / "ansible-playbook"), "-i", str(HERE / "inventory.yml"), str(HERE / "slow.yml"), "-l", "local-a"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(tmp_path), cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if "Wait a long time" in line or time.monotonic() > deadline:
+            break
+    time.sleep(1)
+    proc.send_signal(signum)
+    proc.communicate(timeout=60)
+    (run,) = _runs(tmp_path)
+    assert run["status"] == "interrupted"
+    assert [c["task"] for c in run["changes"]["local-a"]] == ["Change before the wait"]
+    assert "interrupted" in (tmp_path / "INDEX.md").read_text()
+
+
+def test_journal_errors_never_break_the_run(tmp_path: pathlib.Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    result = _play(blocker / "journal", "--limit", "local-a")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count("nova.dgx.journal") + result.stderr.count("nova.dgx.journal") == 1
