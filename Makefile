@@ -6,7 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 COLLECTION_LINK := .ansible/collections/ansible_collections/nova/dgx
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -20,18 +20,19 @@ export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
 
 SCENARIOS := $(sort $(notdir $(wildcard molecule/*)))
 
-.PHONY: help venv engine image lab lab-down demo test lint sanity unit molecule lab-test build clean
+.PHONY: help venv engine image lab lab-down demo test lint sanity unit molecule lab-test build bench clean
 
 help:
 	@echo "make demo   set up everything, start the lab, run site.yml against it"
 	@echo "make test   set up everything, then lint, sanity, unit tests, Molecule, lab test"
-	@echo "steps: venv engine image lab lab-down lint sanity unit molecule lab-test build clean"
+	@echo "steps: venv engine image lab lab-down lint sanity unit molecule lab-test build bench clean"
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ needed" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -80,6 +81,10 @@ test: lint sanity unit molecule lab-test
 build: venv
 	mkdir -p build
 	ansible-galaxy collection build --force --output-path build .
+
+# Not part of make test: prints side-by-side ratios (see docs/performance.md).
+bench: venv
+	scripts/benchmark
 
 clean: lab-down
 	rm -rf build .ansible

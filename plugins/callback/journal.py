@@ -167,6 +167,7 @@ class CallbackModule(CallbackBase):
                 "commit": _git_commit(os.path.dirname(os.path.abspath(path))),
                 "ansible_core": ansible_core_version,
                 "started_by": _started_by(path),
+                "runner_ident": os.environ.get(RUNNER_IDENT_ENV, ""),
             },
         )
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -215,6 +216,12 @@ class CallbackModule(CallbackBase):
         # v2_playbook_on_stats; the signal handler has written the report by then. This is the last resort.
         if os.getpid() == getattr(self, "_pid", None):
             self._write_interrupted()
+
+    @_guarded
+    def v2_playbook_on_play_start(self, play: t.Any) -> None:
+        if self._record is not None:
+            self._record.learn_secrets(play.get_variable_manager().extra_vars)
+            self._record.learn_secrets(play.vars)
 
     # -- tasks and results -----------------------------------------------------------
 

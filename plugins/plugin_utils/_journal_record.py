@@ -43,9 +43,16 @@ class RunRecord:
     checks: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     recap: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     finished: float | None = None
+    secret_values: set[str] = dataclasses.field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._t0 = self.clock()
+
+    def learn_secrets(self, variables: t.Any) -> None:
+        """Remember values of secret-looking variables (extra vars, play vars) to scrub them anywhere."""
+        masker = Masker()
+        masker.data(variables)
+        self.secret_values |= {v for v in masker.secrets if "{{" not in v}
 
     def task_start(self, uuid: str, name: str, role: str, tags: t.Iterable[str]) -> None:
         self.tasks[uuid] = _Task(name=name, role=role, verify=VERIFY_TAG in tags, started=self.clock())
@@ -82,6 +89,7 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, t.Any]:
         masker = Masker()
+        masker.secrets |= self.secret_values
         meta = masker.scrub(self.meta)
         failures = [self._failure(f, masker) for f in self.failures]
         changes: dict[str, list[dict[str, t.Any]]] = {}

@@ -98,6 +98,7 @@ def summary(run: dict[str, t.Any], file_name: str) -> dict[str, t.Any]:
         "status": run["status"],
         "check_mode": bool(run.get("check_mode")),
         "limit": run.get("limit") or "",
+        "runner_ident": run.get("runner_ident") or "",
         "duration_s": run["duration_s"],
         "changed": sum(r.get("changed", 0) for r in run["recap"].values()),
         "hosts": {h: [f"{c['role'] + ': ' if c['role'] else ''}{c['task']}" for c in run["changes"].get(h, [])] for h in host_order(run)},

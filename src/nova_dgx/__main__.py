@@ -1,0 +1,76 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""python -m nova_dgx: run a playbook for an orchestrator (n8n), or read the journal.
+
+Every call prints exactly one JSON object on stdout (the journal command without --json
+prints lines). Exit codes of ``run``: 0 successful, 2 the playbook failed, 3 hosts busy
+with another run, 4 bad input, 1 an unexpected error. With --always-exit-zero the exit
+code is 0 and the outcome is only in the JSON (n8n's Execute Command node discards
+stdout on a non-zero exit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import typing as t
+
+from nova_dgx import runner
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m nova_dgx", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a playbook through ansible-runner; print one JSON object")
+    run.add_argument("playbook", help="path to the playbook, relative to the repository (e.g. site.yml)")
+    run.add_argument("--limit", "-l", default="", help="host pattern, as ansible-playbook --limit")
+    run.add_argument("--tags", "-t", default="", help="comma-separated tags")
+    run.add_argument("--check", action="store_true", help="check mode (with no changes)")
+    run.add_argument("--extra-vars", "-e", action="append", default=[], metavar="@FILE", help="variables from a YAML/JSON file")
+    run.add_argument("--inventory", "-i", default="", help="inventory source (default: ansible.cfg's, the lab)")
+    run.add_argument("--wait", action="store_true", help="wait for runs holding the same hosts instead of failing with status busy")
+    run.add_argument("--always-exit-zero", action="store_true", help="exit 0 whatever happened; read status and rc from the JSON")
+    run.add_argument("--keep-artifacts", action="store_true", help="keep ansible-runner's raw events and stdout (they are not masked)")
+    journal = commands.add_parser("journal", help="the latest runs in the journal")
+    journal.add_argument("--limit", type=int, default=5, help="how many runs (default 5)")
+    journal.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
+    return parser
+
+
+def _journal(args: argparse.Namespace) -> int:
+    directory = runner.journal_dir(runner.project_root())
+    try:
+        entries = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        entries = []
+    latest = sorted(entries, key=lambda e: (e["started_at"], e["id"]), reverse=True)[: max(args.limit, 0)]
+    if args.json:
+        print(json.dumps([e | {"report": str(directory / "runs" / e["file"])} for e in latest], indent=1))
+    else:
+        for e in latest:
+            mode = "check" if e["check_mode"] else "run"
+            print(f"{e['started_at']}  {e['status']:<11} {mode:<5} {e['playbook']}  limit={e['limit'] or 'all'}  "
+                  f"changed={e['changed']}  {e['duration_s']:.1f}s  {directory / 'runs' / e['file']}")
+    return 0
+
+
+def main(argv: t.Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "journal":
+        return _journal(args)
+    request = runner.Request(
+        playbook=args.playbook, limit=args.limit, tags=args.tags, check=args.check, extra_vars=tuple(args.extra_vars),
+        inventory=args.inventory, wait=args.wait, keep_artifacts=args.keep_artifacts,
+    )
+    try:
+        code, outcome = runner.run(request)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        code, outcome = 1, {"status": "error", "rc": 1, "error": f"{type(exc).__name__}: {exc}"}
+    print(json.dumps(outcome, sort_keys=True))
+    return 0 if args.always_exit_zero else code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
