@@ -9,6 +9,7 @@ import re
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._ssh_keys import public_key_error
+from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 
 # Account names as useradd accepts them on Debian/Ubuntu (NAME_REGEX, 32 chars).
 _NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -31,15 +32,6 @@ _FIELDS = {
 _TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "list": (list,), "bool": (bool,)}
 
 
-def _kind(value: object) -> str:
-    """Name a value's YAML kind (Ansible wraps values in tagged subclasses; hide that)."""
-    for kind, types in (("bool", (bool,)), ("int", (int,)), ("float", (float,)), ("str", (str,)),
-                        ("list", (list, tuple)), ("dict", (dict,))):
-        if isinstance(value, types):
-            return kind
-    return "null" if value is None else type(value).__name__
-
-
 def _where(index: int, account: t.Mapping[str, t.Any]) -> str:
     name = account.get("name")
     return f"users_accounts[{index}] ({name})" if isinstance(name, str) and name else f"users_accounts[{index}]"
@@ -54,7 +46,7 @@ def _type_errors(where: str, account: t.Mapping[str, t.Any]) -> list[str]:
         # bool is an int in Python; a uid of true is still wrong.
         elif not isinstance(value, _TYPES[kind]) or (kind == "int" and isinstance(value, bool)):
             hint = f" (write it as a YAML list: {field}: [{value}])" if kind == "list" and isinstance(value, str) else ""
-            errors.append(f"{where}: field '{field}' must be a {kind}, got {_kind(value)} {value!r}{hint}")
+            errors.append(f"{where}: field '{field}' must be a {kind}, got {yaml_kind(value)} {value!r}{hint}")
     return errors
 
 
@@ -95,13 +87,13 @@ def _value_errors(where: str, account: t.Mapping[str, t.Any], connection_user: s
 def account_errors(accounts: object, connection_user: str = "") -> list[str]:
     """Return every problem in ``users_accounts``, each naming the account and the field."""
     if not isinstance(accounts, list):
-        return [f"users_accounts must be a list of accounts, got {_kind(accounts)}"]
+        return [f"users_accounts must be a list of accounts, got {yaml_kind(accounts)}"]
     errors: list[str] = []
     seen_names: dict[str, int] = {}
     seen_uids: dict[int, str] = {}
     for index, account in enumerate(accounts):
         if not isinstance(account, dict):
-            errors.append(f"users_accounts[{index}] must be a mapping with at least 'name', got {_kind(account)}")
+            errors.append(f"users_accounts[{index}] must be a mapping with at least 'name', got {yaml_kind(account)}")
             continue
         where = _where(index, account)
         if "name" not in account:

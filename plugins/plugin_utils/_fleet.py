@@ -21,6 +21,8 @@ import hashlib
 import re
 import typing as t
 
+from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
+
 try:
     import netaddr
 except ImportError as exc:  # pragma: no cover - reported when the plugin is used
@@ -98,13 +100,6 @@ class Fleet:
         return result
 
 
-def _kind(value: object) -> str:
-    for name, types in (("bool", bool), ("int", int), ("str", str), ("list", list), ("mapping", dict)):
-        if isinstance(value, types):
-            return name
-    return "null" if value is None else type(value).__name__
-
-
 class _Checker:
     """Collects errors, each prefixed with the file and the place in it."""
 
@@ -118,7 +113,7 @@ class _Checker:
     def expect(self, where: str, value: object, kind: type | tuple[type, ...], wanted: str) -> bool:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
-            self.error(where, f"must be {wanted}, got {_kind(value)} {value!r}")
+            self.error(where, f"must be {wanted}, got {yaml_kind(value)} {value!r}")
         return ok
 
     def variables(self, where: str, value: object) -> dict[str, t.Any]:
@@ -189,7 +184,7 @@ def _free_near(address: str, network: t.Any, taken: set[str]) -> str | None:
 
 def _host(check: _Checker, pos: int, spec: object, sites: dict[str, t.Any]) -> dict[str, t.Any] | None:
     if not isinstance(spec, dict):
-        check.error(f"hosts[{pos}]", f"must be a mapping with at least name, address and architecture, got {_kind(spec)}")
+        check.error(f"hosts[{pos}]", f"must be a mapping with at least name, address and architecture, got {yaml_kind(spec)}")
         return None
     name = spec.get("name")
     where = f"host {name}" if isinstance(name, str) and name else f"hosts[{pos}]"
@@ -316,7 +311,7 @@ def build_fleet(data: object, source: str) -> Fleet:
             role_vars[str(role)] = check.variables(f"role_vars.{role}", variables)
     raw_hosts = data.get("hosts")
     if not isinstance(raw_hosts, list) or not raw_hosts:
-        check.error("hosts", f"must be a non-empty list of hosts, got {_kind(raw_hosts)}")
+        check.error("hosts", f"must be a non-empty list of hosts, got {yaml_kind(raw_hosts)}")
         raw_hosts = []
     hosts = [h for h in (_host(check, pos, spec, sites) for pos, spec in enumerate(raw_hosts)) if h]
     seen: dict[str, str] = {}

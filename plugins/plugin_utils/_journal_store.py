@@ -86,6 +86,3 @@ class Journal:
             return json.loads((self.directory / "index.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
-
-    def latest(self, limit: int) -> list[dict[str, t.Any]]:
-        return sorted(self.entries(), key=lambda e: (e["started_at"], e["id"]), reverse=True)[:limit]

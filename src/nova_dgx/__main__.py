@@ -40,12 +40,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _journal(args: argparse.Namespace) -> int:
-    directory = runner.journal_dir(runner.project_root())
-    try:
-        entries = json.loads((directory / "index.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        entries = []
-    latest = sorted(entries, key=lambda e: (e["started_at"], e["id"]), reverse=True)[: max(args.limit, 0)]
+    root = runner.project_root()
+    directory = runner.journal_dir(root)
+    latest = runner.journal_entries(root)[: max(args.limit, 0)]
     if args.json:
         print(json.dumps([e | {"report": str(directory / "runs" / e["file"])} for e in latest], indent=1))
     else:

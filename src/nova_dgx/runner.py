@@ -95,11 +95,20 @@ def target_hosts(root: pathlib.Path, inventory: str, limit: str) -> list[str]:
     return sorted(json.loads(listing.stdout).get("_meta", {}).get("hostvars", {}))
 
 
+def journal_entries(root: pathlib.Path) -> list[dict[str, t.Any]]:
+    """The journal's run summaries (its index.json), newest first; empty when there is no journal yet."""
+    try:
+        entries = json.loads((journal_dir(root) / "index.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    return sorted(entries, key=lambda e: (e["started_at"], e["id"]), reverse=True)
+
+
 def _journal_entry(root: pathlib.Path, ident: str) -> dict[str, t.Any] | None:
     directory = journal_dir(root)
     try:
-        entries = json.loads((directory / "index.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+        entries = journal_entries(root)
+    except ValueError:
         return None
     for entry in entries:
         if entry.get("runner_ident") == ident:
