@@ -69,6 +69,7 @@ unit: venv
 	pytest -q tests/unit
 
 molecule: venv image
+	export NOVA_LAB_PLATFORM="$$(scripts/lab platform)"; \
 	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
 
 # The Done-when of the site playbook: a fresh lab, check mode first, converge, then changed=0.
