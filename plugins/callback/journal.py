@@ -254,3 +254,21 @@ class CallbackModule(CallbackBase):
     @_guarded
     def v2_runner_on_unreachable(self, result: t.Any) -> None:
         self._result(result, "unreachable")
+
+    def _item(self, result: t.Any, outcome: str) -> None:
+        if self._record is not None:
+            data = result._result
+            label = data.get("_ansible_item_label", data.get(result._task.loop_control.loop_var if result._task.loop_control else "item", ""))
+            self._record.item_result(result._task._uuid, result._host.get_name(), to_text(label), outcome, data)
+
+    @_guarded
+    def v2_runner_item_on_ok(self, result: t.Any) -> None:
+        self._item(result, "ok")
+
+    @_guarded
+    def v2_runner_item_on_failed(self, result: t.Any) -> None:
+        self._item(result, "failed")
+
+    @_guarded
+    def v2_runner_item_on_skipped(self, result: t.Any) -> None:
+        self._item(result, "skipped")

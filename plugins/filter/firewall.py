@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._nft import address_in, nft_statements, rule_errors, rules_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._sockets import exposed_listener
 
 
 class FilterModule:
@@ -19,4 +20,5 @@ class FilterModule:
             "firewall_rules_errors": rules_errors,
             "nft_statements": nft_statements,
             "address_in": address_in,
+            "exposed_listener": exposed_listener,
         }

@@ -22,8 +22,8 @@ description:
     the CIDR, an exhausted CIDR, an unknown role, a missing address, a wrong type) fails with
     the file, host and field named, and adds nothing to the inventory.
   - Hosts get C(ansible_host), C(fleet_architecture), C(fleet_roles), C(fleet_site) and, on the
-    overlay, C(wireguard_address) (the first), C(wireguard_addresses), C(wireguard_port) and
-    C(wireguard_hub).
+    overlay, C(wireguard_address) (the first), C(wireguard_addresses), C(wireguard_port),
+    C(wireguard_hub) and C(wireguard_networks) (the overlay's CIDRs, for firewall rules).
 requirements:
   - netaddr (Python library, on the controller)
 extends_documentation_fragment:

@@ -96,6 +96,8 @@ class Fleet:
             result["wireguard_address"] = host.wireguard_addresses[0]
             result["wireguard_port"] = self.wireguard["port"]
             result["wireguard_hub"] = host.name == self.wireguard.get("hub")
+            cidr = self.wireguard["cidr"]
+            result["wireguard_networks"] = list(cidr) if isinstance(cidr, list) else [cidr]
         result.update(host.vars)
         return result
 

@@ -31,6 +31,29 @@ class _Task:
 
 
 @dataclasses.dataclass
+class _Check:
+    task: str  # uuid
+    host: str
+    result: str  # pass, fail or skipped
+    item: str = ""
+    detail: str = ""
+
+
+_CHECK_RESULT = {"failed": "fail", "unreachable": "fail", "skipped": "skipped"}
+_DETAIL_LIMIT = 200
+
+
+def _detail(result: dict[str, t.Any]) -> str:
+    """A check's own words (an assert's success_msg or fail_msg), on one line; never no_log output."""
+    if result.get("censored") or result.get("_ansible_no_log"):
+        return ""
+    message = result.get("msg")
+    if not isinstance(message, str) or message in ("All assertions passed", "Assertion failed"):
+        return ""
+    return " ".join(message.split())[:_DETAIL_LIMIT]
+
+
+@dataclasses.dataclass
 class RunRecord:
     run_id: str
     started_at: str
@@ -40,7 +63,8 @@ class RunRecord:
     tasks: dict[str, _Task] = dataclasses.field(default_factory=dict)
     changes: list[tuple[str, str, t.Any]] = dataclasses.field(default_factory=list)
     failures: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
-    checks: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    checks: list[_Check] = dataclasses.field(default_factory=list)
+    _itemised: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     recap: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     finished: float | None = None
     secret_values: set[str] = dataclasses.field(default_factory=set)
@@ -68,8 +92,17 @@ class RunRecord:
         elif outcome in ("failed", "unreachable"):
             self.failures.append({"host": host, "task": uuid, "unreachable": outcome == "unreachable",
                                   "ignored": bool(ignored), "result": result})
-        if task.verify:
-            self.checks.append((uuid, host, {"failed": "fail", "unreachable": "fail", "skipped": "skipped"}.get(outcome, "pass")))
+        # A looped check was recorded item by item; its summary result adds nothing.
+        if task.verify and (uuid, host) not in self._itemised:
+            self.checks.append(_Check(uuid, host, _CHECK_RESULT.get(outcome, "pass"), detail=_detail(result)))
+
+    def item_result(self, uuid: str, host: str, label: str, outcome: str, result: dict[str, t.Any]) -> None:
+        """One loop item of a task: only checks (tasks tagged verify) keep a row per item."""
+        task = self.tasks.get(uuid)
+        if task is None or not task.verify:
+            return
+        self._itemised.add((uuid, host))
+        self.checks.append(_Check(uuid, host, _CHECK_RESULT.get(outcome, "pass"), item=label, detail=_detail(result)))
 
     def finish(self, recap: dict[str, dict[str, int]]) -> None:
         self.recap = recap
@@ -109,7 +142,7 @@ class RunRecord:
             "recap": {h: {k: self.recap[h].get(k, 0) for k in RECAP_FIELDS} for h in self.recap},
             "changes": changes,
             "failures": failures,
-            "checks": [{**self._task_ref(u), "host": h, "result": r} for u, h, r in self.checks],
+            "checks": [{**self._task_ref(c.task), "host": c.host, "result": c.result, "item": c.item, "detail": c.detail} for c in self.checks],
             "slowest_tasks": [
                 {"task": task.name, "role": task.role, "seconds": round(task.duration, 3)}
                 for task in sorted(self.tasks.values(), key=lambda x: (-x.duration, x.name))[:10]

@@ -77,15 +77,20 @@ def run_markdown(run: dict[str, t.Any]) -> str:
         passed = sum(c["result"] == "pass" for c in run["checks"])
         failed = sum(c["result"] == "fail" for c in run["checks"])
         out += ["## Checks", "", f"{passed} passed, {failed} failed", ""]
-        out += _table(["check", "host", "result"], [
-            [f"{c['role'] + ': ' if c['role'] else ''}{c['task']}", c["host"], c["result"]]
-            for c in sorted(run["checks"], key=lambda c: (c["result"] != "fail", c["role"], c["task"], c["host"]))
+        out += _table(["check", "host", "result", "detail"], [
+            [_check_name(c), c["host"], c["result"], c.get("detail") or ""]
+            for c in sorted(run["checks"], key=lambda c: (c["result"] != "fail", c["role"], c["task"], c.get("item", ""), c["host"]))
         ])
     out += ["## Slowest tasks", ""]
     out += _table(["task", "role", "seconds"], [[t_["task"], t_["role"] or "-", f"{t_['seconds']:.2f}"] for t_ in run["slowest_tasks"]])
     out += ["## Time per role", ""]
     out += _table(["role", "seconds"], [[r["role"] or "(play tasks)", f"{r['seconds']:.2f}"] for r in run["time_per_role"]])
     return "\n".join(out).rstrip() + "\n"
+
+
+def _check_name(check: dict[str, t.Any]) -> str:
+    name = f"{check['role'] + ': ' if check['role'] else ''}{check['task']}"
+    return f"{name} [{check['item']}]" if check.get("item") else name
 
 
 def summary(run: dict[str, t.Any], file_name: str) -> dict[str, t.Any]:

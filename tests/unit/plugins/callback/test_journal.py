@@ -154,3 +154,15 @@ def test_journal_errors_never_break_the_run(tmp_path: pathlib.Path) -> None:
     result = _play(blocker / "journal", "--limit", "local-a")
     assert result.returncode == 0, result.stdout
     assert result.stdout.count("nova.dgx.journal") + result.stderr.count("nova.dgx.journal") == 1
+
+
+def test_looped_checks_get_a_row_per_item_with_their_own_words(tmp_path: pathlib.Path) -> None:
+    result = _play(tmp_path, playbook="checks.yml")
+    assert result.returncode == 2, result.stdout
+    (run,) = _runs(tmp_path)
+    rows = [(c["item"], c["result"], c["detail"]) for c in run["checks"]]
+    assert rows == [("alpha", "pass", "alpha is fine"), ("beta", "fail", "beta is broken, token=********"), ("gamma", "pass", "gamma is fine")]
+    report = next((tmp_path / "runs").glob("*.md")).read_text()
+    assert "| Check each thing [beta] | local-a | fail | beta is broken, token=******** |" in report
+    assert "2 passed, 1 failed" in report
+    assert "Planted-Token-9x" not in report

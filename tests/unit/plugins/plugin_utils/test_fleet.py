@@ -47,6 +47,7 @@ def test_lab_shape_groups_and_hostvars() -> None:
     dgx = fleet.hostvars(fleet.hosts[0])
     assert dgx["ansible_host"] == "172.31.240.11" and dgx["fleet_architecture"] == "aarch64" and dgx["x"] == 1
     assert dgx["wireguard_port"] == 51820 and dgx["wireguard_hub"] is False
+    assert dgx["wireguard_networks"] == ["10.99.0.0/24"]
     assert ipaddress.ip_address(dgx["wireguard_address"]) in ipaddress.ip_network("10.99.0.0/24")
     assert fleet.hostvars(fleet.hosts[1])["wireguard_hub"] is True
     assert fleet.role_vars == {"dgx": {"driver": "580"}} and fleet.sites == {"lab": {"ntp": "mgmt-01"}}
