@@ -6,10 +6,12 @@ step builds on the one before, as an operator's first day would.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -80,6 +82,48 @@ def test_check_diff_on_the_converged_fleet_predicts_nothing() -> None:
     rc, output, recap = playbook("site.yml", "--check", "--diff")
     assert rc == 0, output
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values())
+
+
+def _latest_run(name: str) -> dict:
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    return json.loads(max((journal / "runs").glob(f"*-{name}-*.json")).read_text())
+
+
+AUDIT_CHECKS = {
+    "listening sockets", "firewall default-deny", "sshd settings", "no empty passwords",
+    "no world-writable files in /etc", "no pending security updates", "clock synchronised",
+}
+
+
+def test_audit_of_the_converged_lab_is_all_green() -> None:
+    rc, output, recap = playbook("playbooks/audit.yml")
+    assert rc == 0, output
+    run = _latest_run("audit")
+    assert {(c["item"], c["host"]) for c in run["checks"]} == {(check, host) for check in AUDIT_CHECKS for host in LAB}
+    assert [c for c in run["checks"] if c["result"] != "pass"] == []
+
+
+def test_audit_reports_a_planted_finding() -> None:
+    planted = "/etc/nova-audit-probe"
+    docker = ["docker", "exec", "nova-lab-db-01"]
+    subprocess.run([*docker, "install", "-m", "0666", "/dev/null", planted], check=True)
+    try:
+        rc, output, _ = playbook("playbooks/audit.yml", "-l", "db-01")
+    finally:
+        subprocess.run([*docker, "rm", "-f", planted], check=True)
+    assert rc == 2, output
+    failed = [(c["item"], c["detail"]) for c in _latest_run("audit")["checks"] if c["result"] == "fail"]
+    assert failed == [("no world-writable files in /etc", planted)]
+
+
+def test_firewall_lets_ssh_in_and_keeps_other_ports_out() -> None:
+    # sshd answers; chronyd's command port answers only on loopback; a port nothing opened is dropped
+    # (a timeout, not a refusal: the packets never reach the host's stack).
+    for address in ("172.31.240.11", "172.31.240.12", "172.31.240.13"):
+        with socket.create_connection((address, 22), timeout=3):
+            pass
+        with pytest.raises(TimeoutError):
+            socket.create_connection((address, 8080), timeout=2)
 
 
 def test_built_collection_runs_by_fqcn(tmp_path: pathlib.Path) -> None:
