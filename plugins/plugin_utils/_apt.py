@@ -42,7 +42,8 @@ def repository_errors(repo: object, where: str = "base_repository") -> list[str]
     if not isinstance(repo.get("uris"), str) or not _URI.match(repo["uris"]):
         errors.append(f"{where}: field 'uris' must be one URL (http, https or file), got {repo.get('uris')!r}")
     if not _list_of_words(repo.get("suites")) or not repo.get("suites"):
-        errors.append(f"{where}: field 'suites' must be a non-empty list such as [noble] or ['/'] for a flat repository, got {repo.get('suites')!r}")
+        errors.append(f"{where}: field 'suites' must be a non-empty list such as [noble] or ['/'] for a flat repository, "
+                      f"got {repo.get('suites')!r}")
     if not _list_of_words(repo.get("components", [])):
         errors.append(f"{where}: field 'components' must be a list such as [main], got {repo.get('components')!r}")
     flat = any(s.endswith("/") for s in repo.get("suites") or [] if isinstance(s, str))
@@ -55,7 +56,8 @@ def repository_errors(repo: object, where: str = "base_repository") -> list[str]
         errors.append(f"{where}: field 'architectures' must list Debian architecture names ({', '.join(sorted(_ARCHES))}), got {arches!r}")
     given = [k for k in _KEY_SOURCES if repo.get(k)]
     if len(given) != 1:
-        errors.append(f"{where}: give exactly one of key (armored text), key_file (a file on the controller) or key_url (with key_sha256), got {given or 'none'}")
+        errors.append(f"{where}: give exactly one of key (armored text), key_file (a file on the controller) "
+                      f"or key_url (with key_sha256), got {given or 'none'}")
     if repo.get("key") and "-----BEGIN PGP PUBLIC KEY BLOCK-----" not in str(repo["key"]):
         errors.append(f"{where}: field 'key' must be an ASCII-armored public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)")
     if repo.get("key_url") and not _SHA256.match(str(repo.get("key_sha256", ""))):

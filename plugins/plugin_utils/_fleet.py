@@ -23,13 +23,7 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 
-try:
-    import netaddr
-except ImportError as exc:  # pragma: no cover - reported when the plugin is used
-    netaddr = None
-    NETADDR_IMPORT_ERROR: ImportError | None = exc
-else:
-    NETADDR_IMPORT_ERROR = None
+from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import NETADDR_IMPORT_ERROR, netaddr
 
 ROLES: frozenset[str] = frozenset(
     {"dgx", "gpu", "k3s_server", "k3s_agent", "monitoring", "vault", "postgres", "mongodb", "wireguard"}

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-import netaddr
-
+from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import require_netaddr
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import invalid
 
@@ -73,6 +72,7 @@ def nft_statements(rule: dict[str, t.Any], tag: str = "") -> list[str]:
     if rule.get("ports"):
         match.append(f"{rule.get('proto', 'tcp')} dport " + _set(str(p) for p in rule["ports"]))
     comment = f'comment "{tag or rule["name"]}: {rule.get("comment") or rule["name"]}"'
+    netaddr = require_netaddr()
     networks = [netaddr.IPNetwork(s) for s in rule.get("sources") or []]
     if not networks:
         return [" ".join([*match, "accept", comment])]
@@ -86,6 +86,7 @@ def nft_statements(rule: dict[str, t.Any], tag: str = "") -> list[str]:
 
 def address_in(address: str, networks: list[str]) -> bool:
     """True when ``address`` lies in one of ``networks``."""
+    netaddr = require_netaddr()
     try:
         ip = netaddr.IPAddress(address)
     except (netaddr.AddrFormatError, ValueError):

@@ -17,7 +17,7 @@ def exposed_listener(fields: t.Sequence[str]) -> str:
     """
     if len(fields) < 5 or fields[0] not in ("tcp", "udp"):
         return ""
-    address, _, port = fields[4].rpartition(":")
+    address, _colon, port = fields[4].rpartition(":")
     address = address.strip("[]").split("%", 1)[0]
     if address not in ("*", ""):
         try:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-import netaddr
-
+from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import require_netaddr
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
@@ -50,9 +49,11 @@ def _port_or_range(value: object) -> str:
     return ""
 
 
-def _network(value: object) -> netaddr.IPNetwork | None:
+def _network(value: object) -> t.Any:
+    """A netaddr.IPNetwork, or None when ``value`` is not an address or CIDR."""
     if not isinstance(value, str) or not re.match(r"^[0-9A-Fa-f:.]+(/\d{1,3})?$", value.strip()):
         return None
+    netaddr = require_netaddr()
     try:
         return netaddr.IPNetwork(value.strip())
     except (netaddr.AddrFormatError, ValueError, TypeError):

@@ -108,7 +108,7 @@ def test_audit_reports_a_planted_finding() -> None:
     docker = ["docker", "exec", "nova-lab-db-01"]
     subprocess.run([*docker, "install", "-m", "0666", "/dev/null", planted], check=True)
     try:
-        rc, output, _ = playbook("playbooks/audit.yml", "-l", "db-01")
+        rc, output, _recap = playbook("playbooks/audit.yml", "-l", "db-01")
     finally:
         subprocess.run([*docker, "rm", "-f", planted], check=True)
     assert rc == 2, output

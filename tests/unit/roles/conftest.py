@@ -46,7 +46,6 @@ class RoleRun:
             capture_output=True, text=True, timeout=120, check=False, cwd=self.tmp_path, env=env,
         )
 
-
     @staticmethod
     def failed_before_any_host(result: subprocess.CompletedProcess[str], expected: str) -> str:
         """Assert the run failed on the controller with ``expected`` in its output; return the output."""
