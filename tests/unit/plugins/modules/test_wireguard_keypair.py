@@ -1,0 +1,89 @@
+"""nova.dgx.wireguard_keypair through real ansible-playbook runs on localhost: check mode and
+idempotence as a sequence (check, run, check, run), rotation, bad files, and the private key
+never appearing in output."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import stat
+import subprocess
+import sys
+
+from ansible_collections.nova.dgx.plugins.module_utils._x25519 import public_key
+
+ROOT = pathlib.Path(__file__).resolve().parents[4]
+
+
+def _run(tmp_path: pathlib.Path, *, check: bool = False, **params: object) -> dict:
+    play = tmp_path / "play.yml"
+    args = {"path": str(tmp_path / "wg" / "wg0.key"), **params}
+    play.write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        f"    - nova.dgx.wireguard_keypair: {json.dumps(args)}\n      register: r\n"
+        "    - ansible.builtin.copy: {content: '{{ r | to_json }}', dest: " + str(tmp_path / "r.json") + "}\n"
+        "      check_mode: false\n"
+    )
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", NOVA_DGX_JOURNAL_DIR=str(tmp_path / "journal"))
+    cmd = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local", "--diff",
+           "-e", f"ansible_python_interpreter={sys.executable}", str(play)]
+    result = subprocess.run([*cmd, *(["--check"] if check else [])], capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
+    data = json.loads((tmp_path / "r.json").read_text()) if (tmp_path / "r.json").exists() else {}
+    data["_output"] = result.stdout + result.stderr
+    data["_rc"] = result.returncode
+    return data
+
+
+def _key(tmp_path: pathlib.Path) -> pathlib.Path:
+    return tmp_path / "wg" / "wg0.key"
+
+
+def test_check_run_check_run(tmp_path: pathlib.Path) -> None:
+    first_check = _run(tmp_path, check=True)
+    assert first_check["changed"] and first_check["created"] and first_check["public_key"] is None
+    assert not _key(tmp_path).exists()
+    created = _run(tmp_path)
+    assert created["changed"] and created["created"]
+    private = _key(tmp_path).read_text().strip()
+    assert created["public_key"] == public_key(private)
+    assert stat.S_IMODE(_key(tmp_path).stat().st_mode) == 0o600
+    assert stat.S_IMODE(_key(tmp_path).parent.stat().st_mode) == 0o700
+    second_check = _run(tmp_path, check=True)
+    second = _run(tmp_path)
+    assert not second_check["changed"] and not second["changed"]
+    assert second["public_key"] == created["public_key"]
+    for run in (first_check, created, second_check, second):
+        assert private not in run["_output"]
+    assert private not in "".join(p.read_text() for p in (tmp_path / "journal").rglob("*") if p.is_file())
+
+
+def test_rotation_changes_the_key(tmp_path: pathlib.Path) -> None:
+    old = _run(tmp_path)["public_key"]
+    rotated = _run(tmp_path, rotate=True)
+    assert rotated["changed"] and rotated["public_key"] != old
+    assert public_key(_key(tmp_path).read_text()) == rotated["public_key"]
+
+
+def test_a_loose_mode_is_corrected_without_a_new_key(tmp_path: pathlib.Path) -> None:
+    pub = _run(tmp_path)["public_key"]
+    _key(tmp_path).chmod(0o644)
+    fixed = _run(tmp_path)
+    assert fixed["changed"] and not fixed["created"] and fixed["public_key"] == pub
+    assert stat.S_IMODE(_key(tmp_path).stat().st_mode) == 0o600
+
+
+def test_a_file_that_is_not_a_key_fails_clearly(tmp_path: pathlib.Path) -> None:
+    _key(tmp_path).parent.mkdir()
+    _key(tmp_path).write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    result = _run(tmp_path)
+    assert result["_rc"] == 2
+    assert "is not a WireGuard private key" in result["_output"] and "rotate=true" in result["_output"]
+
+
+def test_absent_removes_the_key(tmp_path: pathlib.Path) -> None:
+    _run(tmp_path)
+    assert _run(tmp_path, state="absent", check=True)["changed"] and _key(tmp_path).exists()
+    removed = _run(tmp_path, state="absent")
+    assert removed["changed"] and not _key(tmp_path).exists()
+    assert not _run(tmp_path, state="absent")["changed"]
