@@ -84,9 +84,19 @@ def test_check_diff_on_the_converged_fleet_predicts_nothing() -> None:
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values())
 
 
-def _latest_run(name: str) -> dict:
+def _latest_run(name: str, **match: object) -> dict:
+    """The newest journal run of playbook ``name`` whose fields equal ``match`` (e.g. check_mode=False)."""
     journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
-    return json.loads(max((journal / "runs").glob(f"*-{name}-*.json")).read_text())
+    runs = (json.loads(p.read_text()) for p in sorted((journal / "runs").glob(f"*-{name}-*.json"), reverse=True))
+    return next(r for r in runs if all(r.get(k) == v for k, v in match.items()))
+
+
+# Every peer of every host has a row in the converge run's checks (the VPN status report).
+def test_vpn_status_report_has_a_passing_row_per_peer() -> None:
+    run = _latest_run("site", check_mode=False, limit="")
+    rows = [c for c in run["checks"] if c["task"] == "Check each peer"]
+    assert {(c["host"], c["item"]) for c in rows} == {(h, p) for h in LAB for p in LAB if h != p}
+    assert all(c["result"] == "pass" and "ping ok" in c["detail"] for c in rows), rows
 
 
 AUDIT_CHECKS = {
@@ -124,6 +134,25 @@ def test_firewall_lets_ssh_in_and_keeps_other_ports_out() -> None:
             pass
         with pytest.raises(TimeoutError):
             socket.create_connection((address, 8080), timeout=2)
+
+
+def test_overlay_connects_every_pair_and_a_limited_run_kept_every_peer() -> None:
+    # The -l dgx run above changed nothing; the hub still has both spokes and spokes reach
+    # each other through it.
+    overlay = {name: _hostvars(name)["wireguard_address"] for name in LAB}
+    peers = subprocess.run(["docker", "exec", "nova-lab-mgmt-01", "wg", "show", "wg0", "peers"], capture_output=True, text=True, check=True)
+    assert len(peers.stdout.split()) == 2
+    for source in LAB:
+        for target, address in overlay.items():
+            if source != target:
+                ping = subprocess.run(["docker", "exec", f"nova-lab-{source}", "ping", "-c", "1", "-W", "2", address], capture_output=True, check=False)
+                assert ping.returncode == 0, f"{source} -> {target} ({address})"
+
+
+def _hostvars(name: str) -> dict:
+    out = subprocess.run([str(BIN / "ansible-inventory"), "--host", name], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")))
+    return json.loads(out.stdout)
 
 
 def test_built_collection_runs_by_fqcn(tmp_path: pathlib.Path) -> None:

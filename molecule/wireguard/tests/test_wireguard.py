@@ -1,0 +1,55 @@
+"""The overlay after gpu-02 joined and a run limited to dgx-spark-01: what wg and ping report."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import testinfra.utils.ansible_runner
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("wireguard")
+ADDRESSES = {"mgmt-01": "10.99.0.12", "dgx-spark-01": "10.99.0.11", "db-01": "10.99.0.13", "gpu-02": "10.99.0.14"}
+
+
+def _name(host) -> str:
+    return host.backend.get_hostname()
+
+
+@pytest.mark.parametrize("peer", sorted(ADDRESSES))
+def test_every_pair_pings_over_the_overlay(host, peer: str) -> None:
+    if peer == _name(host):
+        pytest.skip("self")
+    assert host.run(f"ping -c 2 -W 2 {ADDRESSES[peer]}").rc == 0
+
+
+def test_peers_and_recent_handshakes(host) -> None:
+    with host.sudo():
+        lines = host.check_output("wg show wg0 dump").splitlines()[1:]
+        now = int(host.check_output("date +%s"))
+    peers = [line.split("\t") for line in lines]
+    expected = 3 if _name(host) == "mgmt-01" else 1  # hub and spoke: the hub has every spoke
+    assert len(peers) == expected, lines
+    for peer in peers:
+        assert peer[1] != "(none)", "a preshared key is configured"
+        assert 0 < now - int(peer[4]) < 180, f"stale handshake: {peer}"
+
+
+def test_private_key_is_private_and_not_in_the_config(host) -> None:
+    key = host.file("/etc/wireguard/wg0.key")
+    assert key.user == "root" and key.mode == 0o600
+    with host.sudo():
+        config = host.file("/etc/wireguard/wg0.conf").content_string
+        private = key.content_string.strip()
+    assert private not in config and "PrivateKey" not in config
+    assert host.file("/etc/wireguard/wg0.conf").mode == 0o600
+
+
+def test_userspace_implementation_runs(host) -> None:
+    assert host.process.filter(comm="wireguard-go"), "no kernel module here: wireguard-go must carry wg0"
+
+
+def test_hub_keeps_the_public_key_record(host) -> None:
+    if _name(host) != "mgmt-01":
+        pytest.skip("the record lives on the hub")
+    record = host.file("/etc/wireguard/wg0.registry.json").content_string
+    assert all(f'"{name}"' in record for name in ADDRESSES)

@@ -1,0 +1,28 @@
+"""Bad input to nova.dgx.wireguard fails before anything on a host changes (see conftest.py)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+KEY = base64.b64encode(b"k" * 32).decode()
+FLEET = {"wireguard_address": "10.99.0.11", "wireguard_addresses": ["10.99.0.11"], "wireguard_networks": ["10.99.0.0/24"],
+         "wireguard_port": 51820, "wireguard_hub": True}
+LAPTOP = {"name": "laptop", "public_key": KEY, "allowed_ips": ["10.99.0.200/32"]}
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({**FLEET, "wireguard_networks": ["10.99.0.0/24", "10.99.0.0/16"]}, "wireguard_networks[1] 10.99.0.0/16 overlaps 10.99.0.0/24"),
+        ({**FLEET, "wireguard_networks": ["10.99.0.300/24"]}, "wireguard_networks[0] must be a network in CIDR form"),
+        ({**FLEET, "wireguard_port": 0}, "wireguard_port must be a port number from 1 to 65535"),
+        ({**FLEET, "wireguard_extra_peers": [dict(LAPTOP, endpoint="laptop:0")]}, "wireguard_extra_peers[0] (laptop): field 'endpoint' must be host:port"),
+        ({**FLEET, "wireguard_extra_peers": [LAPTOP, dict(LAPTOP, name="tablet")]},
+         "wireguard_extra_peers[1] (tablet): field 'public_key' repeats wireguard_extra_peers[0]"),
+        ({"wireguard_extra_peers": []}, "target has no wireguard_address/wireguard_networks"),
+    ],
+)
+def test_bad_input_fails_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.wireguard", variables), expected)
