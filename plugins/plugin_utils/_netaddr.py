@@ -1,10 +1,11 @@
 # Copyright: (c) 2026, nova.dgx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""netaddr, imported once for every controller-side plugin; a clear error when it is missing."""
+"""Controller-side libraries (netaddr, jmespath): one import path, a clear error when one is missing."""
 
 from __future__ import annotations
 
+import importlib
 import types
 
 try:
@@ -16,8 +17,14 @@ else:
     NETADDR_IMPORT_ERROR = None
 
 
+def require(name: str) -> types.ModuleType:
+    """The library ``name``, or an ImportError that says how to install it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise ImportError(f"nova.dgx needs the {name} Python library on the controller: pip install {name}") from exc
+
+
 def require_netaddr() -> types.ModuleType:
-    """The netaddr module, or an ImportError that says how to install it."""
-    if netaddr is None:
-        raise ImportError("nova.dgx needs the netaddr Python library on the controller: pip install netaddr") from NETADDR_IMPORT_ERROR
-    return netaddr
+    """The netaddr module (see require)."""
+    return require("netaddr")

@@ -17,16 +17,8 @@ import hashlib
 import hmac
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import require_netaddr
+from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import require, require_netaddr
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
-
-try:
-    import jmespath
-except ImportError as exc:  # pragma: no cover - reported when the filter is used
-    jmespath = None
-    JMESPATH_IMPORT_ERROR: ImportError | None = exc
-else:
-    JMESPATH_IMPORT_ERROR = None
 
 TOPOLOGIES = ("hub", "mesh")
 # Hostvars of every overlay member, as the fleet inventory plugin writes them.
@@ -39,8 +31,7 @@ _EXTRA_FIELDS = {"name", "public_key", "allowed_ips", "endpoint", "preshared_key
 
 def fleet_members(hostvars: t.Mapping[str, t.Any], names: t.Iterable[str]) -> list[dict[str, t.Any]]:
     """The overlay members among ``names`` (e.g. groups['wireguard']), from their hostvars."""
-    if jmespath is None:
-        raise ImportError("nova.dgx needs the jmespath Python library on the controller: pip install jmespath") from JMESPATH_IMPORT_ERROR
+    jmespath = require("jmespath")
     records = [dict(hostvars[name], inventory_hostname=name) for name in names]
     return sorted(jmespath.search(_MEMBERS, records) or [], key=lambda m: m["name"])
 
