@@ -26,5 +26,5 @@ def require(name: str) -> types.ModuleType:
 
 
 def require_netaddr() -> types.ModuleType:
-    """The netaddr module (see require)."""
-    return require("netaddr")
+    """The netaddr module, imported once; when it is missing, require() raises with the install hint."""
+    return netaddr if netaddr is not None else require("netaddr")
