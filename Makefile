@@ -20,12 +20,12 @@ export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
 
 SCENARIOS := $(sort $(notdir $(wildcard molecule/*)))
 
-.PHONY: help venv engine image lab lab-down demo test lint sanity unit molecule lab-test build bench clean
+.PHONY: help venv engine image standin lab lab-down demo test lint sanity unit molecule lab-test build bench clean
 
 help:
 	@echo "make demo   set up everything, start the lab, run site.yml against it"
 	@echo "make test   set up everything, then lint, sanity, unit tests, Molecule, lab test"
-	@echo "steps: venv engine image lab lab-down lint sanity unit molecule lab-test build bench clean"
+	@echo "steps: venv engine image standin lab lab-down lint sanity unit molecule lab-test build bench clean"
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ needed" >&2; exit 1; }
@@ -49,7 +49,11 @@ engine:
 image: engine
 	scripts/build-lab-image >/dev/null
 
-lab: venv image
+# NVIDIA-named stand-in packages and the nvidia-ml-py wheel for the lab and Molecule (docs/testing.md).
+standin: venv
+	$(BIN)/python scripts/build-standin-repo >/dev/null
+
+lab: venv image standin
 	scripts/lab up
 
 lab-down:
@@ -68,12 +72,12 @@ sanity: venv
 unit: venv
 	pytest -q tests/unit
 
-molecule: venv image
+molecule: venv image standin
 	export NOVA_LAB_PLATFORM="$$(scripts/lab platform)"; \
 	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
 
 # The Done-when of the site playbook: a fresh lab, check mode first, converge, then changed=0.
-lab-test: venv image
+lab-test: venv image standin
 	scripts/lab reset
 	NOVA_DGX_JOURNAL_DIR=$(TEST_JOURNAL) pytest -q tests/integration
 

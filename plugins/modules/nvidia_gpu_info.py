@@ -23,7 +23,8 @@ author:
   - nova.dgx platform team (@nova-dgx)
 options: {}
 requirements:
-  - nvidia-ml-py (C(pynvml)) on the managed host, for example Debian's and Ubuntu's C(python3-pynvml)
+  - nvidia-ml-py (C(pynvml)) on the managed host, either importable or as the wheel
+    C(/usr/local/lib/nova-dgx/python/nvidia_ml_py.whl) that the C(nova.dgx.nvidia_driver) role installs
 attributes:
   check_mode:
     description: Only reads; runs the same in check mode.
@@ -147,16 +148,26 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.nova.dgx.plugins.module_utils._nvml import collect, empty
 
+import sys
+
+# nova.dgx.nvidia_driver installs a pinned nvidia-ml-py wheel here when the host has no pynvml;
+# a pure-Python wheel is importable as it is (zipimport).
+NVML_WHEEL = "/usr/local/lib/nova-dgx/python/nvidia_ml_py.whl"
+
 try:
     import pynvml
 except ImportError:
-    pynvml = None
+    sys.path.append(NVML_WHEEL)
+    try:
+        import pynvml
+    except ImportError:
+        pynvml = None
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
     if pynvml is None:
-        facts = empty("nvidia-ml-py (the pynvml module) is not installed on the host; install python3-pynvml")
+        facts = empty("nvidia-ml-py (the pynvml module) is not installed on the host; the nova.dgx.nvidia_driver role installs it")
     else:
         facts = collect(pynvml)
     module.exit_json(changed=False, **facts)

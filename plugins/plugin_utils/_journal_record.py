@@ -43,6 +43,13 @@ _CHECK_RESULT = {"failed": "fail", "unreachable": "fail", "skipped": "skipped"}
 _DETAIL_LIMIT = 200
 
 
+def _skip_detail(result: dict[str, t.Any]) -> str:
+    """Why a check item was skipped, when the item says (a ``skipped_because`` key), else empty."""
+    item = result.get(result.get("ansible_loop_var") or "item")
+    reason = item.get("skipped_because") if isinstance(item, dict) else None
+    return " ".join(str(reason).split())[:_DETAIL_LIMIT] if reason and not result.get("_ansible_no_log") else ""
+
+
 def _detail(result: dict[str, t.Any]) -> str:
     """A check's own words (an assert's success_msg or fail_msg), on one line; never no_log output."""
     if result.get("censored") or result.get("_ansible_no_log"):
@@ -102,7 +109,8 @@ class RunRecord:
         if task is None or not task.verify:
             return
         self._itemised.add((uuid, host))
-        self.checks.append(_Check(uuid, host, _CHECK_RESULT.get(outcome, "pass"), item=label, detail=_detail(result)))
+        detail = _skip_detail(result) if outcome == "skipped" else _detail(result)
+        self.checks.append(_Check(uuid, host, _CHECK_RESULT.get(outcome, "pass"), item=label, detail=detail))
 
     def finish(self, recap: dict[str, dict[str, int]]) -> None:
         self.recap = recap

@@ -76,7 +76,9 @@ def run_markdown(run: dict[str, t.Any]) -> str:
     if run["checks"]:
         passed = sum(c["result"] == "pass" for c in run["checks"])
         failed = sum(c["result"] == "fail" for c in run["checks"])
-        out += ["## Checks", "", f"{passed} passed, {failed} failed", ""]
+        skipped = sum(c["result"] == "skipped" for c in run["checks"])
+        summary = f"{passed} passed, {failed} failed" + (f", {skipped} skipped (see each row for why)" if skipped else "")
+        out += ["## Checks", "", summary, ""]
         out += _table(["check", "host", "result", "detail"], [
             [_check_name(c), c["host"], c["result"], c.get("detail") or ""]
             for c in sorted(run["checks"], key=lambda c: (c["result"] != "fail", c["role"], c["task"], c.get("item", ""), c["host"]))

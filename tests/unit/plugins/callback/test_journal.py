@@ -161,8 +161,10 @@ def test_looped_checks_get_a_row_per_item_with_their_own_words(tmp_path: pathlib
     assert result.returncode == 2, result.stdout
     (run,) = _runs(tmp_path)
     rows = [(c["item"], c["result"], c["detail"]) for c in run["checks"]]
-    assert rows == [("alpha", "pass", "alpha is fine"), ("beta", "fail", "beta is broken, token=********"), ("gamma", "pass", "gamma is fine")]
+    assert rows == [("alpha", "pass", "alpha is fine"), ("beta", "fail", "beta is broken, token=********"), ("gamma", "pass", "gamma is fine"),
+                    ("delta", "skipped", "no GPU on this host")]
     report = next((tmp_path / "runs").glob("*.md")).read_text()
     assert "| Check each thing [beta] | local-a | fail | beta is broken, token=******** |" in report
-    assert "2 passed, 1 failed" in report
+    assert "2 passed, 1 failed, 1 skipped (see each row for why)" in report
+    assert "| Check each thing [delta] | local-a | skipped | no GPU on this host |" in report
     assert "Planted-Token-9x" not in report
