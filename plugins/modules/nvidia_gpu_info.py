@@ -15,8 +15,8 @@ description:
     capability, memory, temperature, power, utilisation, ECC, MIG and persistence modes, clocks and throttle
     reasons, through NVML (the C(pynvml) module of nvidia-ml-py) in one process, without C(nvidia-smi).
   - Every field NVML refuses is V(null) and named under RV(gpus[].unavailable) with the reason, for example
-    C(memory: Not Supported) on DGX Spark's GB10, whose memory is unified with the CPU's. A refused field never
-    fails the host.
+    the memory of DGX Spark's GB10 (C(Not Supported)), whose memory is unified with the CPU's. A refused field
+    never fails the host.
   - Without nvidia-ml-py, without a driver or without NVML the module succeeds with RV(gpu_count=0) and says
     why in RV(reason).
 author:

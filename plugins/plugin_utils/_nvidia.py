@@ -42,7 +42,7 @@ def machine_arch(arch: str) -> str:
 
 
 def supported_platforms() -> list[str]:
-    return [f"{distro.capitalize()} {version} {arch}" for (distro, version), (_, arches) in CUDA_DISTRIBUTIONS.items()
+    return [f"{distro.capitalize()} {version} {arch}" for (distro, version), (_name, arches) in CUDA_DISTRIBUTIONS.items()
             for arch in arches]
 
 
