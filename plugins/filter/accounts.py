@@ -115,8 +115,19 @@ def account_errors(accounts: object, connection_user: str = "") -> list[str]:
     return errors
 
 
+def device_group_members(accounts: t.Any, group: str, device_groups: t.Any) -> list[str]:
+    """The present accounts nova.dgx.users puts in ``group``, when it is one of its device groups.
+
+    Roles that create such a group later (docker) add the same members, so both roles agree.
+    """
+    if not isinstance(accounts, list) or group not in (device_groups or []):
+        return []
+    return [a["name"] for a in accounts if isinstance(a, dict) and isinstance(a.get("name"), str)
+            and a.get("state", "present") == "present" and a.get("device_groups", True) is not False]
+
+
 class FilterModule:
     """nova.dgx account filters."""
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
-        return {"account_errors": account_errors}
+        return {"account_errors": account_errors, "device_group_members": device_group_members}

@@ -64,3 +64,13 @@ def test_duplicates_are_reported_with_both_positions() -> None:
 def test_every_error_is_collected_not_only_the_first() -> None:
     errors = account_errors([{"name": "a", "groups": "x"}, {"state": "absent"}, "b"])
     assert len(errors) == 3
+
+
+def test_device_group_members_are_the_present_accounts_with_device_groups() -> None:
+    from ansible_collections.nova.dgx.plugins.filter.accounts import device_group_members
+
+    accounts = [{"name": "ops"}, {"name": "ml", "device_groups": True}, {"name": "bot", "device_groups": False},
+                {"name": "gone", "state": "absent"}, {"name": "svc", "state": "present"}]
+    assert device_group_members(accounts, "docker", ["docker", "video"]) == ["ops", "ml", "svc"]
+    assert device_group_members(accounts, "docker", ["video"]) == []
+    assert device_group_members("not a list", "docker", ["docker"]) == []
