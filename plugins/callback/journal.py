@@ -18,7 +18,8 @@ description:
     ansible-core version, who started the run (command line, Molecule scenario and step, or
     ansible-runner ident), the per-host recap exactly as Ansible counts it, per host the tasks that
     changed with their diff where Ansible produced one, failures with their message, the ten slowest
-    tasks, the time per role, and the tasks tagged C(verify) as a pass/fail table.
+    tasks, the time per role, and a pass/fail/skipped row for each check reported through
+    C(nova.dgx.checks) (probes and other tasks are never rows).
   - Never writes a secret. Results of C(no_log) tasks are never read; values under keys that look
     secret (password, token, secret, private_key, api_key, ...) are masked, and so is every other
     occurrence of those values, and C(key=value) secrets inside text and diffs.
@@ -229,7 +230,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
         if self._record is not None:
             role = task._role.get_name(include_role_fqcn=False) if task._role else ""
-            self._record.task_start(task._uuid, to_text(task.name or task.action), role, task.tags)
+            action = getattr(task, "_resolved_action", None) or task.action
+            self._record.task_start(task._uuid, to_text(task.name or task.action), role, to_text(action))
 
     @_guarded
     def v2_playbook_on_handler_task_start(self, task: t.Any) -> None:

@@ -14,10 +14,10 @@ import difflib
 import time
 import typing as t
 
+from ansible_collections.nova.dgx.plugins.plugin_utils._checks import CHECK_ACTIONS
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import Masker
 
 RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
-VERIFY_TAG = "verify"
 _TEXT_LIMIT = 4000
 
 
@@ -25,7 +25,7 @@ _TEXT_LIMIT = 4000
 class _Task:
     name: str
     role: str
-    verify: bool
+    checks: bool  # a nova.dgx.checks task: its result holds the rows
     started: float
     duration: float = 0.0
 
@@ -40,24 +40,24 @@ class _Check:
 
 
 _CHECK_RESULT = {"failed": "fail", "unreachable": "fail", "skipped": "skipped"}
-_DETAIL_LIMIT = 200
+_DETAIL_LIMIT = 300
 
 
-def _skip_detail(result: dict[str, t.Any]) -> str:
-    """Why a check item was skipped, when the item says (a ``skipped_because`` key), else empty."""
-    item = result.get(result.get("ansible_loop_var") or "item")
-    reason = item.get("skipped_because") if isinstance(item, dict) else None
-    return " ".join(str(reason).split())[:_DETAIL_LIMIT] if reason and not result.get("_ansible_no_log") else ""
+def _check_rows(result: dict[str, t.Any], outcome: str) -> list[tuple[str, str, str]]:
+    """(check name, result, detail) for each check a nova.dgx.checks result reports.
 
-
-def _detail(result: dict[str, t.Any]) -> str:
-    """A check's own words (an assert's success_msg or fail_msg), on one line; never no_log output."""
-    if result.get("censored") or result.get("_ansible_no_log"):
-        return ""
-    message = result.get("msg")
-    if not isinstance(message, str) or message in ("All assertions passed", "Assertion failed"):
-        return ""
-    return " ".join(message.split())[:_DETAIL_LIMIT]
+    A task skipped as a whole (check mode, a false ``when``) has no rows; one that failed before
+    judging its checks (a malformed list, an unreachable host) is one failed row with its message.
+    """
+    hidden = bool(result.get("censored") or result.get("_ansible_no_log"))
+    rows = result.get("checks")
+    if isinstance(rows, list) and rows:
+        return [(str(r.get("name", "")), str(r.get("result", "fail")), "" if hidden else str(r.get("detail", "")))
+                for r in rows if isinstance(r, dict)]
+    if outcome == "skipped":
+        return []
+    message = "" if hidden else " ".join(str(result.get("msg") or "").split())[:_DETAIL_LIMIT]
+    return [("", _CHECK_RESULT.get(outcome, "pass"), message)]
 
 
 @dataclasses.dataclass
@@ -85,8 +85,8 @@ class RunRecord:
         masker.data(variables)
         self.secret_values |= {v for v in masker.secrets if "{{" not in v}
 
-    def task_start(self, uuid: str, name: str, role: str, tags: t.Iterable[str]) -> None:
-        self.tasks[uuid] = _Task(name=name, role=role, verify=VERIFY_TAG in tags, started=self.clock())
+    def task_start(self, uuid: str, name: str, role: str, action: str) -> None:
+        self.tasks[uuid] = _Task(name=name, role=role, checks=action in CHECK_ACTIONS, started=self.clock())
 
     def result(self, uuid: str, host: str, outcome: str, result: dict[str, t.Any], ignored: bool = False) -> None:
         """outcome: ok, changed, failed, skipped or unreachable."""
@@ -99,18 +99,18 @@ class RunRecord:
         elif outcome in ("failed", "unreachable"):
             self.failures.append({"host": host, "task": uuid, "unreachable": outcome == "unreachable",
                                   "ignored": bool(ignored), "result": result})
-        # A looped check was recorded item by item; its summary result adds nothing.
-        if task.verify and (uuid, host) not in self._itemised:
-            self.checks.append(_Check(uuid, host, _CHECK_RESULT.get(outcome, "pass"), detail=_detail(result)))
+        # A looped checks task was recorded item by item; its summary result adds nothing.
+        if task.checks and (uuid, host) not in self._itemised:
+            self.checks.extend(_Check(uuid, host, res, item=name, detail=detail) for name, res, detail in _check_rows(result, outcome))
 
     def item_result(self, uuid: str, host: str, label: str, outcome: str, result: dict[str, t.Any]) -> None:
-        """One loop item of a task: only checks (tasks tagged verify) keep a row per item."""
+        """One loop item of a nova.dgx.checks task: a row per check, named by the check (or the item, when it failed whole)."""
         task = self.tasks.get(uuid)
-        if task is None or not task.verify:
+        if task is None or not task.checks:
             return
         self._itemised.add((uuid, host))
-        detail = _skip_detail(result) if outcome == "skipped" else _detail(result)
-        self.checks.append(_Check(uuid, host, _CHECK_RESULT.get(outcome, "pass"), item=label, detail=detail))
+        self.checks.extend(_Check(uuid, host, res, item=name or label, detail=detail)
+                           for name, res, detail in _check_rows(result, outcome))
 
     def finish(self, recap: dict[str, dict[str, int]]) -> None:
         self.recap = recap

@@ -168,3 +168,14 @@ def test_looped_checks_get_a_row_per_item_with_their_own_words(tmp_path: pathlib
     assert "2 passed, 1 failed, 1 skipped (see each row for why)" in report
     assert "| Check each thing [delta] | local-a | skipped | no GPU on this host |" in report
     assert "Planted-Token-9x" not in report
+    # Only nova.dgx.checks tasks are rows: the probe tagged verify before them is not.
+    assert {c["task"] for c in run["checks"]} == {"Check each thing"}
+
+
+def test_a_check_that_breaks_the_contract_is_one_failed_row_saying_why(tmp_path: pathlib.Path) -> None:
+    result = _play(tmp_path, playbook="checks_malformed.yml")
+    assert result.returncode == 2, result.stdout
+    (run,) = _runs(tmp_path)
+    (row,) = run["checks"]
+    assert (row["task"], row["host"], row["result"]) == ("Check with no detail", "local-b", "fail")
+    assert "checks[0] (silent): 'detail' is empty" in row["detail"]
