@@ -6,6 +6,7 @@ step builds on the one before, as an operator's first day would.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import pathlib
@@ -120,6 +121,34 @@ def test_gpu_layer_journal_says_which_gpu_checks_were_skipped_and_why() -> None:
             "container via the NVIDIA runtime", "Check nvcc reports CUDA 13.0"} <= passed
     report = next((pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal")) / "runs").glob(f"*-{run['id']}.md"))
     assert "skipped (see each row for why)" in report.read_text()
+
+
+# Only checks are rows (probes that read the host are not), and every row says what was found.
+def test_the_converge_report_lists_only_checks_each_with_a_detail() -> None:
+    run = _latest_run("site", check_mode=False, limit="")
+    assert run["checks"], "the converge run reported no checks"
+    assert [c for c in run["checks"] if not c["detail"]] == []
+    probes = [c["task"] for c in run["checks"] if c["task"].split()[0] in {"Read", "Ask", "Ping", "Run", "Look", "Wait"}]
+    assert probes == []
+    assert {c["role"] for c in run["checks"]} >= {p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/verify.yml").is_file()}
+
+
+ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.yml").is_file())
+
+
+# Every phase tag works alone on a converged host: preflight runs under each, so a phase never
+# depends on facts another phase set. The dgx plays every role. Two runs at a time.
+def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
+    runs = [(role, phase) for role in ROLES for phase in ("verify", "configure")]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(runs, pool.map(lambda rp: playbook("site.yml", "-l", "dgx-spark-01", "--tags", f"{rp[0]}_{rp[1]}"), runs)))
+    for (role, phase), (rc, output, recap) in results.items():
+        assert rc == 0, f"--tags {role}_{phase}:\n{output[-3000:]}"
+        assert recap["dgx-spark-01"]["changed"] == 0, f"--tags {role}_{phase} changed something:\n{output[-3000:]}"
+    for role in ROLES:
+        rows = _latest_run("site", tags=[f"{role}_verify"])["checks"]
+        assert rows and {c["role"] for c in rows} == {role}, (role, rows)
+        assert [c for c in rows if c["result"] == "fail"] == [], (role, rows)
 
 
 def test_the_dgx_runs_gpu_runtime_containers_for_its_users() -> None:
