@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._platform import PlatformError
+from ansible_collections.nova.dgx.plugins.plugin_utils._platform import deb_arch as _deb_arch
+
 CONTAINER_TYPES = frozenset({"docker", "container", "podman", "lxc"})
 
 
@@ -21,8 +26,16 @@ def in_container(facts: t.Any) -> bool:
     return facts.get("virtualization_role") == "guest" and facts.get("virtualization_type") in CONTAINER_TYPES
 
 
+def deb_arch(arch: str) -> str:
+    """Debian's name for a machine architecture: ``amd64`` for x86_64, ``arm64`` for aarch64."""
+    try:
+        return _deb_arch(arch)
+    except PlatformError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
 class FilterModule:
     """nova.dgx host filters."""
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
-        return {"in_container": in_container}
+        return {"in_container": in_container, "deb_arch": deb_arch}

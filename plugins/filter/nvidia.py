@@ -22,13 +22,6 @@ def _repo_path(distribution: str, version: str, arch: str) -> str:
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def _deb_arch(arch: str) -> str:
-    try:
-        return _nvidia.deb_arch(arch)
-    except _nvidia.PlatformError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-
-
 def _cuda_package(version: str) -> str:
     try:
         return _nvidia.cuda_package(version)
@@ -42,7 +35,6 @@ class FilterModule:
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
         return {
             "nvidia_cuda_repo_path": _repo_path,
-            "nvidia_deb_arch": _deb_arch,
             "nvidia_platform_errors": _nvidia.platform_errors,
             "nvidia_dgx_os": _nvidia.dgx_os,
             "nvidia_driver_packages": _nvidia.driver_packages,

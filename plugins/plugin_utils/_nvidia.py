@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible_collections.nova.dgx.plugins.plugin_utils._platform import DEB_ARCH, PlatformError, deb_arch, machine_arch
+
 # (distribution id, version) -> the CUDA repository's name for it, and the machine
 # architectures NVIDIA publishes that repository for.
 CUDA_DISTRIBUTIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
@@ -23,22 +25,13 @@ CUDA_DISTRIBUTIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 }
 # Machine architecture (uname -m, as in ansible_facts.architecture) -> CUDA repository path.
 CUDA_ARCH: dict[str, str] = {"x86_64": "x86_64", "aarch64": "sbsa"}
-# Machine architecture -> Debian architecture (the container-toolkit repository and dpkg).
-DEB_ARCH: dict[str, str] = {"x86_64": "amd64", "aarch64": "arm64"}
-_ARCH_ALIASES: dict[str, str] = {"amd64": "x86_64", "arm64": "aarch64", "sbsa": "aarch64"}
+__all__ = ["CUDA_ARCH", "CUDA_DISTRIBUTIONS", "DEB_ARCH", "PlatformError", "cuda_package", "cuda_repo_path", "cuda_repo_url",
+           "cuda_version_errors", "deb_arch", "dgx_os", "driver_packages", "input_errors", "machine_arch", "parse_os_release",
+           "platform_errors", "supported_platforms"]
+_SPARK = re.compile(r"DGX[ _]Spark", re.IGNORECASE)
 
 _BRANCH = re.compile(r"^[1-9][0-9]{2,3}$")
 _CUDA_VERSION = re.compile(r"^([1-9][0-9]?)\.([0-9]{1,2})$")
-
-
-class PlatformError(ValueError):
-    """An OS/architecture pair NVIDIA does not publish packages for."""
-
-
-def machine_arch(arch: str) -> str:
-    """uname -m spelling of ``arch`` (accepts amd64/arm64/sbsa too)."""
-    value = str(arch).strip().lower()
-    return _ARCH_ALIASES.get(value, value)
 
 
 def supported_platforms() -> list[str]:
@@ -71,14 +64,6 @@ def cuda_repo_url(base: str, distribution: str, version: str, arch: str) -> str:
     return f"{str(base).rstrip('/')}/{cuda_repo_path(distribution, version, arch)}/"
 
 
-def deb_arch(arch: str) -> str:
-    """``arm64`` for aarch64, ``amd64`` for x86_64 (the container toolkit's repository, dpkg)."""
-    machine = machine_arch(arch)
-    if machine not in DEB_ARCH:
-        raise PlatformError(f"no NVIDIA packages for architecture {arch}; supported: {', '.join(sorted(DEB_ARCH))}")
-    return DEB_ARCH[machine]
-
-
 def platform_errors(distribution: str, version: str, arch: str) -> list[str]:
     try:
         cuda_repo_path(distribution, version, arch)
@@ -102,24 +87,31 @@ def parse_os_release(text: str) -> dict[str, str]:
     return result
 
 
-def dgx_os(os_release: str, dgx_release: str = "") -> dict[str, t.Any]:
-    """Whether a host runs DGX OS, from its os-release and /etc/dgx-release texts, and why.
+def dgx_os(os_release: str, dgx_release: str = "", product_name: str = "") -> dict[str, t.Any]:
+    """What DGX a host is and whether it runs DGX OS, from os-release, /etc/dgx-release and the DMI product name.
 
-    DGX OS 6/7 keep Ubuntu's os-release and add /etc/dgx-release (DGX_NAME, DGX_SWBUILD_VERSION,
-    DGX_OTA_VERSION ...); some builds name DGX in os-release itself.
+    DGX OS 6/7 keep Ubuntu's os-release and add /etc/dgx-release (``DGX_NAME``, ``DGX_OTA_VERSION``,
+    ``DGX_SWBUILD_VERSION`` ...); some builds name DGX in os-release itself. The version is the OTA
+    version where there is one. The DMI product name (``NVIDIA_DGX_Spark`` on some units) tells the
+    hardware, not the OS: a Spark reinstalled with plain Ubuntu is a Spark without DGX OS. The
+    serial number in /etc/dgx-release is never read into the result.
     """
     release = parse_os_release(os_release)
     marker = parse_os_release(dgx_release)
+    product = " ".join(str(product_name or "").split())
+    model = marker.get("DGX_NAME") or (product.replace("_", " ").removeprefix("NVIDIA ") if "DGX" in product.upper() else "")
+    found: dict[str, t.Any] = {"dgx_os": False, "version": "", "name": release.get("PRETTY_NAME", release.get("NAME", "")),
+                               "reason": "no /etc/dgx-release and os-release does not name DGX"}
     if marker:
-        version = marker.get("DGX_SWBUILD_VERSION") or marker.get("DGX_OTA_VERSION") or marker.get("DGX_OS_VERSION", "")
-        return {"dgx_os": True, "version": version, "name": marker.get("DGX_NAME", "DGX OS"),
-                "reason": "/etc/dgx-release is present"}
-    for key in ("NAME", "PRETTY_NAME", "VARIANT", "VARIANT_ID"):
-        if "dgx" in release.get(key, "").lower():
-            return {"dgx_os": True, "version": release.get("VERSION_ID", ""), "name": release.get(key, ""),
-                    "reason": f"os-release {key} names DGX"}
-    return {"dgx_os": False, "version": "", "name": release.get("PRETTY_NAME", release.get("NAME", "")),
-            "reason": "no /etc/dgx-release and os-release does not name DGX"}
+        version = marker.get("DGX_OTA_VERSION") or marker.get("DGX_SWBUILD_VERSION") or marker.get("DGX_OS_VERSION", "")
+        found = {"dgx_os": True, "version": version, "name": marker.get("DGX_NAME", "DGX OS"), "reason": "/etc/dgx-release is present"}
+    else:
+        for key in ("NAME", "PRETTY_NAME", "VARIANT", "VARIANT_ID"):
+            if "dgx" in release.get(key, "").lower():
+                found = {"dgx_os": True, "version": release.get("VERSION_ID", ""), "name": release.get(key, ""),
+                         "reason": f"os-release {key} names DGX"}
+                break
+    return {**found, "model": model, "spark": bool(_SPARK.search(model) or _SPARK.search(product))}
 
 
 def driver_packages(distribution: str, branch: str, kernel_modules: str) -> list[str]:

@@ -26,7 +26,7 @@ DEBIAN_ARM = {"ansible_facts": {"distribution": "Debian", "distribution_version"
          "nvidia_driver_repository_key_sha256 is not set"),
         ("nova.dgx.cuda", {"cuda_version": "13"},
          "cuda_version: '13' is not a CUDA version in X.Y form; write it as a quoted string such as '13.0'"),
-        ("nova.dgx.cuda", {"cuda_install": "always", "cuda_repository_key_file": "/k.asc", **DEBIAN_ARM},
+        ("nova.dgx.cuda", {"cuda_install": "always", "nvidia_driver_repository_key_file": "/k.asc", **DEBIAN_ARM},
          "NVIDIA publishes no CUDA repository for debian 12 on aarch64"),
         ("nova.dgx.docker", {"docker_source": "snap"}, "value of docker_source must be one of: auto, docker, distribution, got: snap"),
         ("nova.dgx.docker", {"docker_address_pools": [{"base": "172.30.0.0/33", "size": 24}]}, "docker_address_pools[].base[0]"),
@@ -41,7 +41,7 @@ def test_bad_input_fails_before_any_host_is_touched(run_role, role: str, variabl
 
 
 @pytest.mark.parametrize(("role", "first_host_task"), [
-    ("nova.dgx.nvidia_driver", "Read os-release and the DGX OS marker"),
+    ("nova.dgx.nvidia_driver", "Read os-release, the DGX OS marker and the DMI product name"),
     ("nova.dgx.docker", "Look for an installed Docker"),
 ])
 def test_valid_input_reaches_the_host(run_role, role: str, first_host_task: str) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.nova.dgx.plugins.filter.host import FilterModule as HostFilters
 from ansible_collections.nova.dgx.plugins.filter.nvidia import FilterModule
 from ansible_collections.nova.dgx.plugins.plugin_utils import _nvidia
 
 FILTERS = FilterModule().filters()
+HOST = HostFilters().filters()
 BASE = "https://developer.download.nvidia.com/compute/cuda/repos"
 
 
@@ -48,12 +50,12 @@ def test_unsupported_platforms_are_refused_with_the_supported_list(distro: str, 
 
 @pytest.mark.parametrize(("arch", "deb"), [("x86_64", "amd64"), ("aarch64", "arm64"), ("arm64", "arm64"), ("amd64", "amd64")])
 def test_container_toolkit_architecture(arch: str, deb: str) -> None:
-    assert FILTERS["nvidia_deb_arch"](arch) == deb
+    assert HOST["deb_arch"](arch) == deb
 
 
 def test_container_toolkit_refuses_other_architectures() -> None:
     with pytest.raises(AnsibleFilterError, match="ppc64le"):
-        FILTERS["nvidia_deb_arch"]("ppc64le")
+        HOST["deb_arch"]("ppc64le")
 
 
 UBUNTU_NOBLE = 'PRETTY_NAME="Ubuntu 24.04.3 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\n'
@@ -62,7 +64,24 @@ DGX_RELEASE = 'DGX_NAME="DGX Spark"\nDGX_PRETTY_NAME="NVIDIA DGX Spark"\nDGX_SWB
 
 def test_dgx_os_is_recognised_by_its_release_file() -> None:
     found = FILTERS["nvidia_dgx_os"](UBUNTU_NOBLE, DGX_RELEASE)
-    assert found == {"dgx_os": True, "version": "7.2.3", "name": "DGX Spark", "reason": "/etc/dgx-release is present"}
+    assert found == {"dgx_os": True, "version": "7.2.3", "name": "DGX Spark", "reason": "/etc/dgx-release is present",
+                     "model": "DGX Spark", "spark": True}
+
+
+def test_the_ota_version_is_preferred_and_the_serial_number_never_read() -> None:
+    text = DGX_RELEASE + 'DGX_OTA_VERSION="7.3.1"\nDGX_SERIAL_NUMBER="1234567890123"\n'
+    found = _nvidia.dgx_os(UBUNTU_NOBLE, text)
+    assert found["version"] == "7.3.1"
+    assert "1234567890123" not in repr(found)
+
+
+@pytest.mark.parametrize(("product", "model", "spark"), [
+    ("NVIDIA_DGX_Spark", "DGX Spark", True), ("NVIDIA DGX Spark", "DGX Spark", True), ("DGX_Spark", "DGX Spark", True),
+    ("ProLiant DL380 Gen10", "", False), ("", "", False),
+])
+def test_the_dmi_product_name_tells_the_hardware_not_the_os(product: str, model: str, spark: bool) -> None:
+    found = _nvidia.dgx_os(UBUNTU_NOBLE, "", product)
+    assert (found["dgx_os"], found["model"], found["spark"]) == (False, model, spark)
 
 
 def test_dgx_os_is_recognised_by_its_name_in_os_release() -> None:
