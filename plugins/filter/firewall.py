@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._nft import address_in, nft_statements, rule_errors, rules_errors
-from ansible_collections.nova.dgx.plugins.plugin_utils._sockets import exposed_listener
+from ansible_collections.nova.dgx.plugins.plugin_utils._sockets import exposed_listener, open_ports, unexpected_listeners
 
 
 class FilterModule:
@@ -21,4 +21,6 @@ class FilterModule:
             "nft_statements": nft_statements,
             "address_in": address_in,
             "exposed_listener": exposed_listener,
+            "nft_open_ports": open_ports,
+            "unexpected_listeners": unexpected_listeners,
         }

@@ -26,3 +26,50 @@ def exposed_listener(fields: t.Sequence[str]) -> str:
         except ValueError:
             return ""
     return f"{fields[0]}/{port}"
+
+
+def _ports(right: object) -> list[str]:
+    """The ports an nftables JSON match's right-hand side names: 22, {set: [...]}, {range: [a, b]}."""
+    if isinstance(right, bool):
+        return []
+    if isinstance(right, int):
+        return [str(right)]
+    if isinstance(right, dict) and isinstance(right.get("range"), list) and len(right["range"]) == 2:
+        low, high = right["range"]
+        return [f"{low}-{high}"]
+    if isinstance(right, dict) and isinstance(right.get("set"), list):
+        return [port for element in right["set"] for port in _ports(element)]
+    return []
+
+
+def open_ports(nft: object) -> list[str]:
+    """``proto/port`` (or ``proto/low-high``) for every port an accepting rule opens, from ``nft --json list ...``."""
+    items = nft.get("nftables", []) if isinstance(nft, dict) else []
+    opened: list[str] = []
+    for item in items if isinstance(items, list) else []:
+        rule = item.get("rule") if isinstance(item, dict) else None
+        expr = rule.get("expr", []) if isinstance(rule, dict) else []
+        if not isinstance(expr, list) or not any(isinstance(e, dict) and "accept" in e for e in expr):
+            continue
+        for entry in expr:
+            match = entry.get("match") if isinstance(entry, dict) else None
+            payload = match.get("left", {}).get("payload", {}) if isinstance(match, dict) and isinstance(match.get("left"), dict) else {}
+            if payload.get("field") == "dport" and payload.get("protocol") in ("tcp", "udp"):
+                opened += [f"{payload['protocol']}/{port}" for port in _ports(match.get("right"))]
+    return sorted(set(opened))
+
+
+def _covered(listener: str, allowed: str) -> bool:
+    proto, _slash, port = listener.partition("/")
+    allowed_proto, _slash, span = allowed.partition("/")
+    if proto != allowed_proto or not port.isdigit():
+        return False
+    low, _dash, high = span.partition("-")
+    if not low.isdigit() or (high and not high.isdigit()):
+        return False
+    return int(low) <= int(port) <= int(high or low)
+
+
+def unexpected_listeners(exposed: t.Sequence[str], allowed: t.Sequence[str]) -> list[str]:
+    """The exposed ``proto/port`` listeners that no allowed port or range covers."""
+    return sorted({e for e in exposed if e and not any(_covered(e, a) for a in allowed)})
