@@ -1,7 +1,11 @@
 # Copyright: (c) 2026, nova.dgx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters for the nova.dgx.users role."""
+"""Accounts for nova.dgx.users: every problem in ``users_accounts``, and who joins a device group.
+
+Each value goes through the one validation engine (``_validate``); this file knows only which
+field is which kind and the rules that span fields (duplicates, the connection account).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ import re
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._ssh_keys import public_key_error
+from ansible_collections.nova.dgx.plugins.plugin_utils._validate import problem, shown
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 
-# Account names as useradd accepts them on Debian/Ubuntu (NAME_REGEX, 32 chars).
-_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_SUDO_COMMAND = re.compile(r"^(ALL|/[^,:\n\\]*)$")
+__all__ = ["account_errors", "device_group_members", "settings_errors"]
+
+_SUDO_COMMAND = re.compile(r"ALL|/[^,:\n\\]*")
 _STATES = ("present", "absent")
 _FIELDS = {
     "name": "str",
@@ -46,41 +51,41 @@ def _type_errors(where: str, account: t.Mapping[str, t.Any]) -> list[str]:
         # bool is an int in Python; a uid of true is still wrong.
         elif not isinstance(value, _TYPES[kind]) or (kind == "int" and isinstance(value, bool)):
             hint = f" (write it as a YAML list: {field}: [{value}])" if kind == "list" and isinstance(value, str) else ""
-            errors.append(f"{where}: field '{field}' must be a {kind}, got {yaml_kind(value)} {value!r}{hint}")
+            errors.append(f"{where}: field '{field}' must be a {kind}, got {shown(value)}{hint}")
     return errors
 
 
+def _field(where: str, field: str, value: object, kind: str) -> list[str]:
+    found = problem(value, kind)
+    return [f"{where}: field '{field}' {found}, got {shown(value)}"] if found else []
+
+
 def _value_errors(where: str, account: t.Mapping[str, t.Any], connection_user: str) -> list[str]:
-    errors = []
     name = account["name"]
-    if not _NAME.match(name):
-        errors.append(f"{where}: field 'name' must match {_NAME.pattern}, got {name!r}")
+    errors = _field(where, "name", name, "account name")
     if name == "root":
         errors.append(f"{where}: field 'name' is root; root is not a managed account (see users_lock_root)")
     state = account.get("state", "present")
-    if state not in _STATES:
-        errors.append(f"{where}: field 'state' must be one of {', '.join(_STATES)}, got {state!r}")
+    errors += _field(where, "state", state, f"one of {'|'.join(_STATES)}")
     if state == "absent" and connection_user and name == connection_user:
         errors.append(f"{where}: field 'state' is absent for {name}, the account Ansible connects as; that would lock Ansible out")
     uid = account.get("uid")
-    if isinstance(uid, int) and not isinstance(uid, bool) and not 1000 <= uid <= 59999:
+    if uid is not None and problem(uid, "int 1000-59999"):
         errors.append(f"{where}: field 'uid' must be a regular user id in 1000-59999, got {uid}")
-    shell = account.get("shell")
-    if isinstance(shell, str) and not shell.startswith("/"):
-        errors.append(f"{where}: field 'shell' must be an absolute path, got {shell!r}")
+    if "shell" in account:
+        errors += _field(where, "shell", account["shell"], "absolute path")
     comment = account.get("comment")
     if isinstance(comment, str) and (":" in comment or "\n" in comment):
-        errors.append(f"{where}: field 'comment' may not contain ':' or a line break, got {comment!r}")
+        errors.append(f"{where}: field 'comment' may not contain ':' or a line break, got {shown(comment)}")
     for pos, group in enumerate(account.get("groups") or []):
-        if not isinstance(group, str) or not _NAME.match(group):
-            errors.append(f"{where}: field 'groups[{pos}]' must be a group name matching {_NAME.pattern}, got {group!r}")
+        errors += _field(where, f"groups[{pos}]", group, "account name")
     for pos, command in enumerate(account.get("sudo_commands") or []):
-        if not isinstance(command, str) or not _SUDO_COMMAND.match(command):
-            errors.append(f"{where}: field 'sudo_commands[{pos}]' must be ALL or an absolute path without ',' or ':', got {command!r}")
+        if not isinstance(command, str) or not _SUDO_COMMAND.fullmatch(command):
+            errors.append(f"{where}: field 'sudo_commands[{pos}]' must be ALL or an absolute path without ',' or ':', got {shown(command)}")
     for pos, key in enumerate(account.get("authorized_keys") or []):
-        problem = public_key_error(key)
-        if problem:
-            errors.append(f"{where}: field 'authorized_keys[{pos}]' {problem}")
+        found = public_key_error(key)
+        if found:
+            errors.append(f"{where}: field 'authorized_keys[{pos}]' {found}")
     return errors
 
 
@@ -115,6 +120,30 @@ def account_errors(accounts: object, connection_user: str = "") -> list[str]:
     return errors
 
 
+def settings_errors(groups: object, default_shell: object, sudoers_file: object, device_groups: object) -> list[str]:
+    """Problems in the users role's other variables: group names, the default shell, the sudoers drop-in."""
+    errors: list[str] = []
+    if not isinstance(groups, list):
+        errors.append(f"users_groups must be a list of {{name, gid}} mappings, got {shown(groups)}; write it as a YAML list")
+    else:
+        for pos, group in enumerate(groups):
+            name = group.get("name") if isinstance(group, dict) else group
+            found = problem(name, "account name")
+            if found:
+                errors.append(f"users_groups[{pos}]: field 'name' {found}, got {shown(name)}")
+    for name, value, kind in (("users_default_shell", default_shell, "absolute path"),
+                              ("users_sudoers_file", sudoers_file, "sudoers drop-in")):
+        found = problem(value, kind)
+        if found:
+            errors.append(f"{name} {found}, got {shown(value)}")
+    if not isinstance(device_groups, list):
+        errors.append(f"users_device_groups must be a list, got {shown(device_groups)}; write it as a YAML list")
+    else:
+        errors += [f"users_device_groups[{pos}] {found}, got {shown(group)}"
+                   for pos, group in enumerate(device_groups) if (found := problem(group, "account name"))]
+    return errors
+
+
 def device_group_members(accounts: t.Any, group: str, device_groups: t.Any) -> list[str]:
     """The present accounts nova.dgx.users puts in ``group``, when it is one of its device groups.
 
@@ -124,10 +153,3 @@ def device_group_members(accounts: t.Any, group: str, device_groups: t.Any) -> l
         return []
     return [a["name"] for a in accounts if isinstance(a, dict) and isinstance(a.get("name"), str)
             and a.get("state", "present") == "present" and a.get("device_groups", True) is not False]
-
-
-class FilterModule:
-    """nova.dgx account filters."""
-
-    def filters(self) -> dict[str, t.Callable[..., t.Any]]:
-        return {"account_errors": account_errors, "device_group_members": device_group_members}
