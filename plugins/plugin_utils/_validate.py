@@ -21,7 +21,7 @@ import typing as t
 from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import require_netaddr
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 
-__all__ = ["HOSTNAME", "KINDS", "NAME", "integer", "invalid", "network", "problem", "shown"]
+__all__ = ["HOSTNAME", "KINDS", "NAME", "integer", "invalid", "network", "problem", "short", "shown"]
 
 # A DNS name: labels of letters, digits and inner hyphens, 253 characters at most (no trailing dot).
 HOSTNAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
@@ -35,12 +35,15 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHOWN = 60
 
 
-def shown(value: object) -> str:
-    """``<kind> <repr>`` for a message, the repr cut to a readable length (a huge value is not echoed)."""
+def short(value: object) -> str:
+    """The repr of ``value`` cut to a readable length, so a huge value is not echoed in full."""
     text = repr(value)
-    if len(text) > _SHOWN:
-        text = f"{text[:_SHOWN]}... ({len(text)} characters)"
-    return f"{yaml_kind(value)} {text}"
+    return f"{text[:_SHOWN]}... ({len(text)} characters)" if len(text) > _SHOWN else text
+
+
+def shown(value: object) -> str:
+    """``<kind> <repr>`` for a message, such as ``str 'bash'`` (the repr shortened)."""
+    return f"{yaml_kind(value)} {short(value)}"
 
 
 def integer(value: object) -> int | None:
