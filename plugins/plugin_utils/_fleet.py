@@ -114,7 +114,7 @@ class _Checker:
     def variables(self, where: str, value: object) -> dict[str, t.Any]:
         if value is None:
             return {}
-        if not self.expect(where, value, dict, "a mapping of variable names to values"):
+        if not self.expect(where, value, dict, "a mapping of variable names to values") or not isinstance(value, dict):
             return {}
         for name in value:
             if problem(name, "variable name"):
