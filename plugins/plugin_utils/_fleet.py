@@ -22,7 +22,7 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import NETADDR_IMPORT_ERROR, netaddr
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
-from ansible_collections.nova.dgx.plugins.plugin_utils._validate import problem, short, shown
+from ansible_collections.nova.dgx.plugins.plugin_utils._validate import network as parse_network, problem, short, shown
 
 __all__ = ["ARCHITECTURES", "Fleet", "FleetError", "Host", "IMPLIED_ROLES", "ROLES", "allocate", "build_fleet"]
 
@@ -132,10 +132,7 @@ def _networks(check: _Checker, wireguard: dict[str, t.Any]) -> list[t.Any]:
         where = "wireguard.cidr" + (f"[{pos}]" if isinstance(raw, list) else "")
         if not check.expect(where, cidr, str, "a CIDR such as 10.99.0.0/24 or fd00:99::/64"):
             continue
-        try:
-            network = netaddr.IPNetwork(cidr) if "/" in cidr else None
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            network = None
+        network = parse_network(cidr) if isinstance(cidr, str) and "/" in cidr else None
         if network is None:
             check.error(where, f"{short(cidr)} is not a CIDR (write it as address/prefix, e.g. 10.99.0.0/24)")
             continue
@@ -361,7 +358,7 @@ def build_fleet(data: object, source: str) -> Fleet:
         if "cidr" not in raw_wg:
             check.error("wireguard.cidr", "is missing")
         port = raw_wg.get("port", 51820)
-        if check.expect("wireguard.port", port, int, "a port number") and not 1 <= port <= 65535:
+        if check.expect("wireguard.port", port, int, "a port number") and problem(port, "port"):
             check.error("wireguard.port", f"must be within 1-65535, got {port}")
         hub = raw_wg.get("hub")
         if hub is not None and (not isinstance(hub, str) or hub not in {h["name"] for h in members}):
