@@ -1,133 +1,26 @@
 # Copyright: (c) 2026, nova.dgx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters for the nova.dgx.users role."""
+"""Filters for the nova.dgx.users role; the logic lives in plugin_utils/_accounts.py.
+
+``users_accounts | nova.dgx.account_errors(connection_user)``: every problem in the account list,
+each naming the account and the field. ``users_groups | nova.dgx.users_settings_errors(shell,
+sudoers_file, device_groups)``: problems in the role's other variables.
+``accounts | nova.dgx.device_group_members(group, device_groups)``: who joins a device group.
+"""
 
 from __future__ import annotations
 
-import re
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._ssh_keys import public_key_error
-from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
+from ansible_collections.nova.dgx.plugins.plugin_utils._accounts import account_errors, device_group_members, settings_errors
 
-# Account names as useradd accepts them on Debian/Ubuntu (NAME_REGEX, 32 chars).
-_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_SUDO_COMMAND = re.compile(r"^(ALL|/[^,:\n\\]*)$")
-_STATES = ("present", "absent")
-_FIELDS = {
-    "name": "str",
-    "state": "str",
-    "uid": "int",
-    "comment": "str",
-    "shell": "str",
-    "groups": "list",
-    "device_groups": "bool",
-    "authorized_keys": "list",
-    "exclusive_keys": "bool",
-    "sudo": "bool",
-    "sudo_commands": "list",
-    "remove_home": "bool",
-}
-_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "list": (list,), "bool": (bool,)}
-
-
-def _where(index: int, account: t.Mapping[str, t.Any]) -> str:
-    name = account.get("name")
-    return f"users_accounts[{index}] ({name})" if isinstance(name, str) and name else f"users_accounts[{index}]"
-
-
-def _type_errors(where: str, account: t.Mapping[str, t.Any]) -> list[str]:
-    errors = []
-    for field, value in account.items():
-        kind = _FIELDS.get(field)
-        if kind is None:
-            errors.append(f"{where}: unknown field '{field}'; known fields: {', '.join(sorted(_FIELDS))}")
-        # bool is an int in Python; a uid of true is still wrong.
-        elif not isinstance(value, _TYPES[kind]) or (kind == "int" and isinstance(value, bool)):
-            hint = f" (write it as a YAML list: {field}: [{value}])" if kind == "list" and isinstance(value, str) else ""
-            errors.append(f"{where}: field '{field}' must be a {kind}, got {yaml_kind(value)} {value!r}{hint}")
-    return errors
-
-
-def _value_errors(where: str, account: t.Mapping[str, t.Any], connection_user: str) -> list[str]:
-    errors = []
-    name = account["name"]
-    if not _NAME.match(name):
-        errors.append(f"{where}: field 'name' must match {_NAME.pattern}, got {name!r}")
-    if name == "root":
-        errors.append(f"{where}: field 'name' is root; root is not a managed account (see users_lock_root)")
-    state = account.get("state", "present")
-    if state not in _STATES:
-        errors.append(f"{where}: field 'state' must be one of {', '.join(_STATES)}, got {state!r}")
-    if state == "absent" and connection_user and name == connection_user:
-        errors.append(f"{where}: field 'state' is absent for {name}, the account Ansible connects as; that would lock Ansible out")
-    uid = account.get("uid")
-    if isinstance(uid, int) and not isinstance(uid, bool) and not 1000 <= uid <= 59999:
-        errors.append(f"{where}: field 'uid' must be a regular user id in 1000-59999, got {uid}")
-    shell = account.get("shell")
-    if isinstance(shell, str) and not shell.startswith("/"):
-        errors.append(f"{where}: field 'shell' must be an absolute path, got {shell!r}")
-    comment = account.get("comment")
-    if isinstance(comment, str) and (":" in comment or "\n" in comment):
-        errors.append(f"{where}: field 'comment' may not contain ':' or a line break, got {comment!r}")
-    for pos, group in enumerate(account.get("groups") or []):
-        if not isinstance(group, str) or not _NAME.match(group):
-            errors.append(f"{where}: field 'groups[{pos}]' must be a group name matching {_NAME.pattern}, got {group!r}")
-    for pos, command in enumerate(account.get("sudo_commands") or []):
-        if not isinstance(command, str) or not _SUDO_COMMAND.match(command):
-            errors.append(f"{where}: field 'sudo_commands[{pos}]' must be ALL or an absolute path without ',' or ':', got {command!r}")
-    for pos, key in enumerate(account.get("authorized_keys") or []):
-        problem = public_key_error(key)
-        if problem:
-            errors.append(f"{where}: field 'authorized_keys[{pos}]' {problem}")
-    return errors
-
-
-def account_errors(accounts: object, connection_user: str = "") -> list[str]:
-    """Return every problem in ``users_accounts``, each naming the account and the field."""
-    if not isinstance(accounts, list):
-        return [f"users_accounts must be a list of accounts, got {yaml_kind(accounts)}"]
-    errors: list[str] = []
-    seen_names: dict[str, int] = {}
-    seen_uids: dict[int, str] = {}
-    for index, account in enumerate(accounts):
-        if not isinstance(account, dict):
-            errors.append(f"users_accounts[{index}] must be a mapping with at least 'name', got {yaml_kind(account)}")
-            continue
-        where = _where(index, account)
-        if "name" not in account:
-            errors.append(f"{where}: field 'name' is missing; every account needs a name")
-        found = _type_errors(where, account)
-        errors.extend(found)
-        if found or "name" not in account:
-            continue
-        errors.extend(_value_errors(where, account, connection_user))
-        name = account["name"]
-        if name in seen_names:
-            errors.append(f"{where}: field 'name' repeats users_accounts[{seen_names[name]}]; list each account once")
-        seen_names.setdefault(name, index)
-        uid = account.get("uid")
-        if uid is not None and account.get("state", "present") == "present":
-            if uid in seen_uids:
-                errors.append(f"{where}: field 'uid' {uid} is already used by {seen_uids[uid]}")
-            seen_uids.setdefault(uid, name)
-    return errors
-
-
-def device_group_members(accounts: t.Any, group: str, device_groups: t.Any) -> list[str]:
-    """The present accounts nova.dgx.users puts in ``group``, when it is one of its device groups.
-
-    Roles that create such a group later (docker) add the same members, so both roles agree.
-    """
-    if not isinstance(accounts, list) or group not in (device_groups or []):
-        return []
-    return [a["name"] for a in accounts if isinstance(a, dict) and isinstance(a.get("name"), str)
-            and a.get("state", "present") == "present" and a.get("device_groups", True) is not False]
+__all__ = ["FilterModule", "account_errors", "device_group_members"]
 
 
 class FilterModule:
     """nova.dgx account filters."""
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
-        return {"account_errors": account_errors, "device_group_members": device_group_members}
+        return {"account_errors": account_errors, "device_group_members": device_group_members,
+                "users_settings_errors": settings_errors}

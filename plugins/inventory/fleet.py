@@ -20,7 +20,9 @@ description:
     A collision is an error that suggests a free address to pin.
   - Validates the whole file first. Any error (duplicate host or address, an address outside
     the CIDR, an exhausted CIDR, an unknown role, a missing address, a wrong type) fails with
-    the file, host and field named, and adds nothing to the inventory.
+    the file, host and field named, and adds nothing to the inventory. An empty file, YAML
+    aliases, and a host or pinned overlay address that another fleet file already has are errors too.
+  - Site names become group names (C(site_<name>)), so they use letters, digits and C(_) only.
   - Hosts get C(ansible_host), C(fleet_architecture), C(fleet_roles), C(fleet_site) and, on the
     overlay, C(wireguard_address) (the first), C(wireguard_addresses), C(wireguard_port),
     C(wireguard_hub) and C(wireguard_networks) (the overlay's CIDRs, for firewall rules).
@@ -64,7 +66,7 @@ EXAMPLES = r"""
 # inventories/site-a/site-a.fleet.yml
 plugin: nova.dgx.fleet
 sites:
-  lab-a:
+  lab_a:
     vars:
       timesync_servers: [mgmt-01]
 wireguard:
@@ -78,12 +80,12 @@ hosts:
   - name: dgx-spark-01
     address: 192.0.2.11
     architecture: aarch64
-    site: lab-a
+    site: lab_a
     roles: [dgx, k3s_server, wireguard]
   - name: mgmt-01
     address: 192.0.2.12
     architecture: x86_64
-    site: lab-a
+    site: lab_a
     roles: [monitoring, vault, wireguard]
     wireguard_address: 10.99.0.1
 # Constructed features work as usual:
@@ -98,8 +100,12 @@ import typing as t
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._fleet import Fleet, FleetError, build_fleet
+from ansible_collections.nova.dgx.plugins.plugin_utils._fleet_source import cross_file_errors, source_errors
+
+display = Display()
 
 _CACHE_VERSION = 1
 
@@ -116,9 +122,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory: t.Any, loader: t.Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
-        data = self._read_config_data(path)
         with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
+            raw = handle.read()
+        digest = hashlib.sha256(raw).hexdigest()
+        # Before Ansible's loader builds anything: an empty file, a list, an alias bomb.
+        self._fail(path, source_errors(raw.decode("utf-8", errors="replace"), os.path.basename(path)))
+        data = self._read_config_data(path)
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache")
         model: dict[str, t.Any] | None = None
@@ -130,11 +139,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             try:
                 fleet = build_fleet(data, os.path.basename(path))
             except FleetError as exc:
-                raise AnsibleParserError(f"nova.dgx.fleet: {len(exc.errors)} problem(s), nothing was added:\n{exc}") from exc
+                self._fail(path, exc.errors)
+                raise
             model = self._model(fleet, digest)
             if use_cache:
                 self._cache[cache_key] = model
+        existing = {name: host.vars for name, host in self.inventory.hosts.items()}
+        self._fail(path, [f"{os.path.basename(path)}: {e}" for e in cross_file_errors(path, model["hosts"], existing)])
         self._populate(model)
+
+    @staticmethod
+    def _fail(path: str, errors: list[str]) -> None:
+        """Print every problem once, then fail the source with a one-line reason (Ansible shows that line twice)."""
+        if errors:
+            display.error(f"nova.dgx.fleet: {len(errors)} problem(s), nothing was added:\n" + "\n".join(errors))
+            raise AnsibleParserError(f"nova.dgx.fleet: {path} has {len(errors)} problem(s), listed above; nothing was added")
 
     @staticmethod
     def _model(fleet: Fleet, digest: str) -> dict[str, t.Any]:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
-
 from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import NETADDR_IMPORT_ERROR, netaddr
+from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
+from ansible_collections.nova.dgx.plugins.plugin_utils._validate import network as parse_network, problem, short, shown
+
+__all__ = ["ARCHITECTURES", "Fleet", "FleetError", "Host", "IMPLIED_ROLES", "ROLES", "allocate", "build_fleet"]
 
 ROLES: frozenset[str] = frozenset(
     {"dgx", "gpu", "k3s_server", "k3s_agent", "monitoring", "vault", "postgres", "mongodb", "wireguard"}
@@ -36,8 +37,6 @@ TOP_KEYS = frozenset({"plugin", "sites", "hosts", "wireguard", "role_vars", "com
                       "cache_connection", "cache_prefix"})
 HOST_KEYS = frozenset({"name", "address", "architecture", "site", "roles", "vars", "wireguard_address"})
 WIREGUARD_KEYS = frozenset({"cidr", "port", "hub"})
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
-_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class FleetError(ValueError):
@@ -109,34 +108,33 @@ class _Checker:
     def expect(self, where: str, value: object, kind: type | tuple[type, ...], wanted: str) -> bool:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
-            self.error(where, f"must be {wanted}, got {yaml_kind(value)} {value!r}")
+            self.error(where, f"must be {wanted}, got {shown(value)}")
         return ok
 
     def variables(self, where: str, value: object) -> dict[str, t.Any]:
         if value is None:
             return {}
-        if not self.expect(where, value, dict, "a mapping of variable names to values"):
+        if not self.expect(where, value, dict, "a mapping of variable names to values") or not isinstance(value, dict):
             return {}
         for name in value:
-            if not isinstance(name, str) or not _VAR.match(name):
-                self.error(where, f"{name!r} is not a valid variable name")
+            if problem(name, "variable name"):
+                self.error(where, f"{short(name)} is not a valid variable name")
         return dict(value)
 
 
 def _networks(check: _Checker, wireguard: dict[str, t.Any]) -> list[t.Any]:
     raw = wireguard.get("cidr")
     cidrs = raw if isinstance(raw, list) else [raw]
-    networks = []
+    networks: list[t.Any] = []
+    if not cidrs:
+        check.error("wireguard.cidr", "is an empty list; give one CIDR or a list of one IPv4 and/or one IPv6 CIDR, e.g. [10.99.0.0/24]")
     for pos, cidr in enumerate(cidrs):
         where = "wireguard.cidr" + (f"[{pos}]" if isinstance(raw, list) else "")
         if not check.expect(where, cidr, str, "a CIDR such as 10.99.0.0/24 or fd00:99::/64"):
             continue
-        try:
-            network = netaddr.IPNetwork(cidr) if "/" in cidr else None
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            network = None
+        network = parse_network(cidr) if isinstance(cidr, str) and "/" in cidr else None
         if network is None:
-            check.error(where, f"{cidr!r} is not a CIDR (write it as address/prefix, e.g. 10.99.0.0/24)")
+            check.error(where, f"{short(cidr)} is not a CIDR (write it as address/prefix, e.g. 10.99.0.0/24)")
             continue
         if str(network.cidr) != str(network):
             check.error(where, f"{cidr!r} has host bits set; the network is {network.cidr}")
@@ -189,8 +187,8 @@ def _host(check: _Checker, pos: int, spec: object, sites: dict[str, t.Any]) -> d
             check.error(where, f"unknown field {key!r}; known fields: {', '.join(sorted(HOST_KEYS))}")
     if "name" not in spec:
         check.error(where, "field 'name' is missing")
-    elif check.expect(f"{where}: field 'name'", name, str, "a string") and not _HOSTNAME.match(name):
-        check.error(where, f"field 'name' {name!r} is not a valid host name")
+    elif check.expect(f"{where}: field 'name'", name, str, "a string") and problem(name, "hostname"):
+        check.error(where, f"field 'name' {short(name)} is not a valid host name (letters, digits, '-' and dots)")
     address = spec.get("address")
     if address is None:
         check.error(where, "field 'address' is missing; give the IP address or DNS name Ansible connects to")
@@ -198,26 +196,26 @@ def _host(check: _Checker, pos: int, spec: object, sites: dict[str, t.Any]) -> d
         try:
             address = str(netaddr.IPAddress(address))
         except (netaddr.AddrFormatError, ValueError):
-            if not _HOSTNAME.match(address):
-                check.error(where, f"field 'address' {address!r} is neither an IP address nor a DNS name")
+            if problem(address, "hostname"):
+                check.error(where, f"field 'address' {short(address)} is neither an IP address nor a DNS name")
     arch = spec.get("architecture")
     if arch is None:
         check.error(where, f"field 'architecture' is missing; one of {', '.join(sorted(ARCHITECTURES))}")
     elif isinstance(arch, str) and arch in ARCHITECTURES:
         arch = ARCHITECTURES[arch]
     else:
-        check.error(where, f"field 'architecture' must be one of {', '.join(sorted(ARCHITECTURES))}, got {arch!r}")
+        check.error(where, f"field 'architecture' must be one of {', '.join(sorted(ARCHITECTURES))}, got {short(arch)}")
     roles = spec.get("roles", [])
     if check.expect(f"{where}: field 'roles'", roles, list, "a list of roles"):
         for role in roles:
-            if role not in ROLES:
-                check.error(where, f"field 'roles' has unknown role {role!r}; known roles: {', '.join(sorted(ROLES))}")
+            if not isinstance(role, str) or role not in ROLES:
+                check.error(where, f"field 'roles' has unknown role {short(role)}; known roles: {', '.join(sorted(ROLES))}")
     else:
         roles = []
     site = spec.get("site")
     if site is not None and check.expect(f"{where}: field 'site'", site, str, "a site name") and site not in sites:
         known = ", ".join(sorted(sites)) or "none defined"
-        check.error(where, f"field 'site' names unknown site {site!r}; sites: {known}")
+        check.error(where, f"field 'site' names unknown site {short(site)}; sites: {known}")
     wg = spec.get("wireguard_address")
     wg_list = wg if isinstance(wg, list) else [] if wg is None else [wg]
     for item in wg_list:
@@ -229,28 +227,43 @@ def _host(check: _Checker, pos: int, spec: object, sites: dict[str, t.Any]) -> d
     }
 
 
+def _explicit_errors(check: _Checker, members: list[dict[str, t.Any]], networks: list[t.Any]) -> None:
+    """Explicit addresses that fit no overlay network: not an address, or of an IP version it lacks."""
+    versions = {n.version for n in networks}
+    for host in members:
+        for value in host["wireguard_address"]:
+            version = _version(value)
+            if version is None:
+                check.error(host["where"], f"field 'wireguard_address' {short(value)} is not an IP address")
+            elif version not in versions:
+                check.error(host["where"], f"field 'wireguard_address' {value} is IPv{version} but wireguard.cidr has no IPv{version} "
+                                           f"network ({', '.join(str(n) for n in networks)}); add one or remove the address")
+
+
 def _assign_addresses(check: _Checker, hosts: list[dict[str, t.Any]], networks: list[t.Any]) -> None:
     members = [h for h in hosts if "wireguard" in h["roles"]]
     for host in hosts:
         if host["wireguard_address"] and host not in members:
             check.error(host["where"], "field 'wireguard_address' is set but the host lacks role 'wireguard'")
+    _explicit_errors(check, members, networks)
     for network in networks:
+        first, count = _usable(network)
         owners: dict[str, str] = {}
-        if len(members) > _usable(network)[1]:
+        if len(members) > count:
             check.error("wireguard.cidr", f"{network} is exhausted: {len(members)} hosts need addresses, "
-                                          f"it has {_usable(network)[1]}; use a larger CIDR")
+                                          f"it has {count}; use a larger CIDR")
             return
         explicit_hosts = []
         for host in members:
             explicit = [a for a in host["wireguard_address"] if _version(a) == network.version]
             for value in explicit:
-                try:
-                    inside = netaddr.IPAddress(value) in network
-                except (netaddr.AddrFormatError, ValueError):
-                    check.error(host["where"], f"field 'wireguard_address' {value!r} is not an IP address")
-                    continue
-                if not inside:
+                number = int(netaddr.IPAddress(value))
+                if netaddr.IPAddress(value) not in network:
                     check.error(host["where"], f"field 'wireguard_address' {value} is outside wireguard.cidr {network}")
+                elif not first <= number < first + count:
+                    kind = "network" if number == int(network.first) else "broadcast"
+                    check.error(host["where"], f"field 'wireguard_address' {value} is the {kind} address of {network}; "
+                                               "pick a host address inside it")
                 elif value in owners:
                     check.error(host["where"], f"field 'wireguard_address' {value} is already host {owners[value]}'s")
                 else:
@@ -258,20 +271,21 @@ def _assign_addresses(check: _Checker, hosts: list[dict[str, t.Any]], networks: 
                     host.setdefault("allocated", []).append(value)
             if explicit:
                 explicit_hosts.append(host["name"])
+        wanted = {allocate(h["name"], network) for h in members}
+        suggested: set[str] = set()
         for host in members:
             if host["name"] in explicit_hosts:
                 continue
             value = allocate(host["name"], network)
             if value in owners:
-                free = _free_near(value, network, set(owners) | {allocate(h["name"], network) for h in members})
+                free = _free_near(value, network, set(owners) | wanted | suggested)
+                if free:
+                    suggested.add(free)
                 check.error(host["where"], f"allocated WireGuard address {value} collides with host {owners[value]}; "
                                            f"pin one of them, e.g. wireguard_address: {free}")
                 continue
             owners[value] = host["name"]
             host.setdefault("allocated", []).append(value)
-        unknown = [a for h in members for a in h["wireguard_address"] if _version(a) is None]
-        for value in unknown:
-            check.error("wireguard_address", f"{value!r} is not an IP address")
 
 
 def _version(value: str) -> int | None:
@@ -286,6 +300,8 @@ def build_fleet(data: object, source: str) -> Fleet:
     if NETADDR_IMPORT_ERROR is not None:
         raise FleetError([f"{source}: the nova.dgx.fleet inventory needs the Python library netaddr on the controller"])
     check = _Checker(source)
+    if data is None:
+        raise FleetError([f"{source}: is empty (or only comments); a fleet file needs 'plugin: nova.dgx.fleet' and a list of hosts"])
     if not isinstance(data, dict):
         raise FleetError([f"{source}: must be a mapping with 'plugin: nova.dgx.fleet' and 'hosts'"])
     for key in data:
@@ -296,14 +312,18 @@ def build_fleet(data: object, source: str) -> Fleet:
     if check.expect("sites", raw_sites, dict, "a mapping of site name to {vars: ...}"):
         for name, spec in raw_sites.items():
             spec = spec or {}
+            if problem(f"site_{name}", "variable name"):
+                check.error(f"site {short(name)}", f"the name would make the group {short(f'site_{name}')}, which Ansible "
+                                                   "cannot use; use letters, digits and '_' only (e.g. lab_a)")
+                continue
             if check.expect(f"site {name}", spec, dict, "a mapping with optional 'vars'"):
                 sites[str(name)] = check.variables(f"site {name}: field 'vars'", spec.get("vars"))
     role_vars: dict[str, dict[str, t.Any]] = {}
     raw_roles = data.get("role_vars") or {}
     if check.expect("role_vars", raw_roles, dict, "a mapping of role name to variables"):
         for role, variables in raw_roles.items():
-            if role not in ROLES:
-                check.error(f"role_vars.{role}", f"unknown role; known roles: {', '.join(sorted(ROLES))}")
+            if not isinstance(role, str) or role not in ROLES:
+                check.error(f"role_vars.{role if isinstance(role, str) else short(role)}", f"unknown role; known roles: {', '.join(sorted(ROLES))}")
             role_vars[str(role)] = check.variables(f"role_vars.{role}", variables)
     raw_hosts = data.get("hosts")
     if not isinstance(raw_hosts, list) or not raw_hosts:
@@ -338,11 +358,11 @@ def build_fleet(data: object, source: str) -> Fleet:
         if "cidr" not in raw_wg:
             check.error("wireguard.cidr", "is missing")
         port = raw_wg.get("port", 51820)
-        if check.expect("wireguard.port", port, int, "a port number") and not 1 <= port <= 65535:
+        if check.expect("wireguard.port", port, int, "a port number") and problem(port, "port"):
             check.error("wireguard.port", f"must be within 1-65535, got {port}")
         hub = raw_wg.get("hub")
-        if hub is not None and hub not in {h["name"] for h in members}:
-            check.error("wireguard.hub", f"{hub!r} is not a host with role 'wireguard'")
+        if hub is not None and (not isinstance(hub, str) or hub not in {h["name"] for h in members}):
+            check.error("wireguard.hub", f"{short(hub)} is not a host with role 'wireguard'")
         networks = _networks(check, raw_wg) if "cidr" in raw_wg else []
         if networks and not check.errors:
             _assign_addresses(check, hosts, networks)

@@ -12,13 +12,15 @@ host still knows every peer.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._netaddr import require, require_netaddr
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
+from ansible_collections.nova.dgx.plugins.plugin_utils._validate import invalid, network, problem, shown
+
+__all__ = ["TOPOLOGIES", "fleet_members", "input_errors", "peers", "preshared_key"]
 
 TOPOLOGIES = ("hub", "mesh")
 # Hostvars of every overlay member, as the fleet inventory plugin writes them.
@@ -81,77 +83,76 @@ def peers(
     return out
 
 
-def _key_ok(text: object) -> bool:
-    if not isinstance(text, str) or len(text) != 44:
-        return False
-    try:
-        return len(base64.b64decode(text, validate=True)) == 32
-    except (binascii.Error, ValueError):
-        return False
+def _network_errors(networks: object) -> list[str]:
+    errors: list[str] = []
+    parsed: list[t.Any] = []
+    for pos, cidr in enumerate(networks if isinstance(networks, list) else [networks]):
+        if problem(cidr, "network"):
+            errors.append(f"wireguard_networks[{pos}] must be a network in CIDR form without host bits, got {shown(cidr)}")
+            continue
+        net = network(cidr)
+        errors += [f"wireguard_networks[{pos}] {cidr} overlaps {other}" for other in parsed if _overlap(net, other)]
+        parsed.append(net)
+    return errors
+
+
+def _overlap(one: t.Any, other: t.Any) -> bool:
+    return bool(one.version == other.version and (one in other or other in one))
+
+
+def _peer_errors(where: str, peer: dict[str, t.Any]) -> list[str]:
+    errors = [f"{where}: unknown field '{k}'; known fields: {', '.join(sorted(_EXTRA_FIELDS))}" for k in peer if k not in _EXTRA_FIELDS]
+    if "name" not in peer:
+        errors.append(f"{where}: field 'name' is missing; every extra peer needs a name (it labels the peer in the config)")
+    elif problem(peer["name"], "string") or "\n" in str(peer["name"]):
+        errors.append(f"{where}: field 'name' must be a non-empty one-line string, got {shown(peer['name'])}")
+    if problem(peer.get("public_key"), "wireguard key"):
+        errors.append(f"{where}: field 'public_key' must be a WireGuard public key (44 characters of base64)")
+    if "preshared_key" in peer and problem(peer["preshared_key"], "wireguard key"):
+        errors.append(f"{where}: field 'preshared_key' must be a WireGuard preshared key (44 characters of base64, as `wg genpsk` prints)")
+    ips = peer.get("allowed_ips")
+    if not isinstance(ips, list) or not ips:
+        errors.append(f"{where}: field 'allowed_ips' must be a non-empty list of CIDRs")
+    else:
+        errors += [f"{where}: field 'allowed_ips[{i}]' must be a CIDR such as 10.99.0.200/32, got {shown(cidr)}"
+                   for i, cidr in enumerate(ips) if problem(cidr, "prefix")]
+    endpoint = peer.get("endpoint")
+    if endpoint is not None and (found := problem(endpoint, "endpoint")):
+        errors.append(f"{where}: field 'endpoint' {found}, got {shown(endpoint)}")
+    return errors
 
 
 def input_errors(networks: object, port: object, extra: object, topology: object) -> list[str]:
     """Problems in the role's variables, each naming the variable and the field."""
-    netaddr = require_netaddr()
-    errors = []
-    if topology not in TOPOLOGIES:
-        errors.append(f"wireguard_topology must be one of {', '.join(TOPOLOGIES)}, got {topology!r}")
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        errors.append(f"wireguard_port must be a port number from 1 to 65535, got {yaml_kind(port)} {port!r}")
-    parsed = []
-    for pos, cidr in enumerate(networks if isinstance(networks, list) else [networks]):
-        try:
-            net = netaddr.IPNetwork(cidr) if isinstance(cidr, str) and "/" in cidr else None
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            net = None
-        if net is None or str(net.cidr) != str(net):
-            errors.append(f"wireguard_networks[{pos}] must be a network in CIDR form without host bits, got {cidr!r}")
-            continue
-        for other in parsed:
-            if net.version == other.version and (net in other or other in net):
-                errors.append(f"wireguard_networks[{pos}] {cidr} overlaps {other}")
-        parsed.append(net)
+    errors = invalid(topology, "wireguard_topology", f"one of {'|'.join(TOPOLOGIES)}")
+    if isinstance(port, bool) or not isinstance(port, int) or problem(port, "port"):
+        errors.append(f"wireguard_port must be a port number from 1 to 65535, got {shown(port)}")
+    errors += _network_errors(networks)
     if not isinstance(extra, list):
         return [*errors, f"wireguard_extra_peers must be a list of peers, got {yaml_kind(extra)}"]
     seen: dict[str, int] = {}
+    routed: list[tuple[t.Any, str]] = []
     for pos, peer in enumerate(extra):
         where = f"wireguard_extra_peers[{pos}]"
         if not isinstance(peer, dict):
             errors.append(f"{where} must be a mapping with name, public_key and allowed_ips")
             continue
         where += f" ({peer.get('name')})" if peer.get("name") else ""
-        errors += [f"{where}: unknown field '{k}'; known fields: {', '.join(sorted(_EXTRA_FIELDS))}" for k in peer if k not in _EXTRA_FIELDS]
+        found = _peer_errors(where, peer)
+        errors += found
         key = peer.get("public_key")
-        if not _key_ok(key):
-            errors.append(f"{where}: field 'public_key' must be a WireGuard public key (44 characters of base64)")
-        elif key in seen:
-            errors.append(f"{where}: field 'public_key' repeats wireguard_extra_peers[{seen[key]}]; each device needs its own key")
-        else:
-            seen[key] = pos
-        ips = peer.get("allowed_ips")
-        if not isinstance(ips, list) or not ips:
-            errors.append(f"{where}: field 'allowed_ips' must be a non-empty list of CIDRs")
-        else:
-            for i, cidr in enumerate(ips):
-                try:
-                    netaddr.IPNetwork(cidr)
-                    valid = isinstance(cidr, str) and "/" in cidr
-                except (netaddr.AddrFormatError, ValueError, TypeError):
-                    valid = False
-                if not valid:
-                    errors.append(f"{where}: field 'allowed_ips[{i}]' must be a CIDR such as 10.99.0.200/32, got {cidr!r}")
-        endpoint = peer.get("endpoint")
-        if endpoint is not None and not _endpoint_ok(endpoint):
-            errors.append(f"{where}: field 'endpoint' must be host:port or [IPv6]:port with a port from 1 to 65535, got {endpoint!r}")
+        if isinstance(key, str) and not problem(key, "wireguard key"):
+            if key in seen:
+                errors.append(f"{where}: field 'public_key' repeats wireguard_extra_peers[{seen[key]}]; each device needs its own key")
+            seen.setdefault(key, pos)
+        if found:
+            continue
+        for cidr in peer["allowed_ips"]:
+            errors += [f"{where}: field 'allowed_ips' {cidr} overlaps {other_net} of {other}; WireGuard routes an address "
+                       "to one peer only, so give each peer its own addresses"
+                       for other_net, other in routed if _overlap(network(cidr), other_net)]
+        routed += [(network(cidr), where) for cidr in peer["allowed_ips"]]
     return errors
-
-
-def _endpoint_ok(endpoint: object) -> bool:
-    if not isinstance(endpoint, str) or ":" not in endpoint:
-        return False
-    host, _colon, port = endpoint.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    return bool(host) and " " not in host and port.isdigit() and 1 <= int(port) <= 65535
 
 
 def preshared_key(secret: str, first: str, second: str) -> str:

@@ -29,3 +29,23 @@ def test_a_bad_repository_from_another_role_is_refused(run_role) -> None:
 
 def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
     run_role.reached_the_host(run_role("nova.dgx.base", {}), "Gather the facts this role needs")
+
+
+_REPO = {"name": "x", "uris": "https://x.invalid/", "suites": ["/"], "key": "-----BEGIN PGP PUBLIC KEY BLOCK-----"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"base_hostname": "dgx spark 01"}, "base_hostname must be a host name"),
+        ({"base_apt_repositories": [_REPO, dict(_REPO, uris="https://y.invalid/")]}, "base_apt_repositories[1] (x): field 'name' repeats"),
+        ({"base_apt_repositories": [dict(_REPO, key_file="/nonexistent/k.asc")]},
+         "base_apt_repositories[0] (x): field 'key_file' /nonexistent/k.asc does not exist on the controller"),
+    ],
+)
+def test_values_and_files_are_checked_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.base", variables), expected)
+
+
+def test_an_empty_hostname_leaves_it_alone_and_passes(run_role) -> None:
+    run_role.reached_the_host(run_role("nova.dgx.base", {"base_hostname": ""}), "Gather the facts this role needs")

@@ -25,3 +25,15 @@ def test_bad_input_fails_before_any_host_is_touched(run_role, users: object, exp
 def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
     result = run_role("nova.dgx.users", {"users_accounts": [{"name": "alice", "groups": ["adm"], "authorized_keys": [KEY]}]})
     run_role.reached_the_host(result, "Read the host's groups")
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"users_sudoers_file": "/etc/sudoers.d/nova.conf"}, "users_sudoers_file must name a file without '.'"),
+        ({"users_default_shell": "bash"}, "users_default_shell must be an absolute path"),
+        ({"users_groups": [{"name": "ml team"}]}, "users_groups[0]: field 'name' must match"),
+    ],
+)
+def test_bad_role_settings_fail_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.users", {"users_accounts": [], **variables}), expected)

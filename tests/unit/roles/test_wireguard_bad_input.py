@@ -26,3 +26,15 @@ LAPTOP = {"name": "laptop", "public_key": KEY, "allowed_ips": ["10.99.0.200/32"]
 )
 def test_bad_input_fails_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
     run_role.failed_before_any_host(run_role("nova.dgx.wireguard", variables), expected)
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({**FLEET, "wireguard_interface": "wireguard-overlay0"}, "wireguard_interface must be an interface name of 1 to 15 characters"),
+        ({**FLEET, "wireguard_extra_peers": [{"public_key": KEY, "allowed_ips": ["10.99.0.200/32"]}]},
+         "wireguard_extra_peers[0]: field 'name' is missing"),
+    ],
+)
+def test_bad_names_fail_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.wireguard", variables), expected)

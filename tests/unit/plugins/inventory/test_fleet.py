@@ -7,6 +7,9 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 BIN = pathlib.Path(sys.executable).parent
@@ -81,3 +84,47 @@ def test_ansible_doc_renders_with_examples() -> None:
                             env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")), cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "wireguard_address" in result.stdout and "EXAMPLES" in result.stdout and "keyed_groups" in result.stdout
+
+
+def _fails(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode != 0, result.stdout
+    assert result.stderr.count(message) == 1, result.stderr  # each problem printed once
+    assert "Completely failed to parse inventory source" in result.stderr
+    assert "inventory.ini" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "e.fleet.yml: is empty (or only comments)"),
+        ("# hosts come later\n", "e.fleet.yml: is empty (or only comments)"),
+        ("- plugin: nova.dgx.fleet\n", "e.fleet.yml: the top level is a list; it must be a mapping"),
+        ("plugin: nova.dgx.fleet\nhosts: [{name: a, address: 192.0.2.1, architecture: x86_64, roles: [[dgx]]}]\n",
+         "e.fleet.yml: host a: field 'roles' has unknown role ['dgx']"),
+    ],
+)
+def test_a_file_without_hosts_or_of_the_wrong_shape_fails_with_one_message(tmp_path: pathlib.Path, text: str, message: str) -> None:
+    (tmp_path / "e.fleet.yml").write_text(text)
+    _fails(_inventory("-i", str(tmp_path / "e.fleet.yml"), "--list"), message)
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: pathlib.Path) -> None:
+    lines = ["plugin: nova.dgx.fleet", "x0: &a0 [" + ", ".join(["lol"] * 9) + "]"]
+    lines += [f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    lines.append("hosts: [{name: a, address: 192.0.2.1, architecture: x86_64, vars: {bomb: *a11}}]")
+    (tmp_path / "b.fleet.yml").write_text("\n".join(lines) + "\n")
+    started = time.monotonic()
+    _fails(_inventory("-i", str(tmp_path / "b.fleet.yml"), "--list"), "b.fleet.yml: line 3: YAML alias *a0 (and 99 more)")
+    assert time.monotonic() - started < 30
+
+
+def test_a_host_or_overlay_address_in_two_fleet_files_is_an_error(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "a.fleet.yml").write_text(GOOD.replace("hub: a}", "hub: a}\n").replace(
+        "roles: [dgx, wireguard]}", "roles: [dgx, wireguard], wireguard_address: 10.99.0.5}"))
+    (tmp_path / "b.fleet.yml").write_text(
+        "plugin: nova.dgx.fleet\nwireguard: {cidr: 10.99.0.0/24}\nhosts:\n"
+        "  - {name: b, address: 192.0.2.2, architecture: x86_64}\n"
+        "  - {name: c, address: 192.0.2.3, architecture: x86_64, roles: [wireguard], wireguard_address: 10.99.0.5}\n")
+    result = _inventory("-i", str(tmp_path), "--list")
+    _fails(result, f"b.fleet.yml: host b: is also in {tmp_path / 'a.fleet.yml'}; a host belongs to one fleet file")
+    assert f"b.fleet.yml: host c: WireGuard address 10.99.0.5 is already host a's in {tmp_path / 'a.fleet.yml'}" in result.stderr

@@ -68,3 +68,32 @@ def test_an_armored_key_is_required_inline() -> None:
 
 def test_absent_needs_only_a_name() -> None:
     assert repository_errors({"name": "old", "state": "absent"}) == []
+
+
+def test_a_key_file_must_exist_on_the_controller(tmp_path) -> None:
+    key = tmp_path / "key.asc"
+    key.write_text("-----BEGIN PGP PUBLIC KEY BLOCK-----\n")
+    local = {k: v for k, v in CUDA.items() if k not in ("key_url", "key_sha256")}
+    assert repository_errors(dict(local, key_file=str(key))) == []
+    assert repository_errors(dict(local, key_file=str(tmp_path / "missing.asc"))) == [
+        f"base_repository (nvidia-cuda): field 'key_file' {tmp_path / 'missing.asc'} does not exist on the controller; "
+        "put the signing key there or correct the path"]
+    assert "must be the absolute path of the key on the controller" in repository_errors(dict(local, key_file="files/key.asc"))[0]
+
+
+@pytest.mark.parametrize("digest", ["abc", "A" * 64, "sha1:" + "a" * 40])
+def test_a_key_sha256_must_be_64_hex_digits(digest: str) -> None:
+    errors = repository_errors(dict(CUDA, key_sha256=digest))
+    assert len(errors) == 1 and "field 'key_sha256' must be the key file's SHA-256 (64 hex digits)" in errors[0]
+
+
+def test_a_list_checks_each_repository_and_refuses_a_repeated_name() -> None:
+    errors = repository_errors([CUDA, dict(CUDA, uris="https://mirror.example/cuda/")], "base_apt_repositories")
+    assert errors == ["base_apt_repositories[1] (nvidia-cuda): field 'name' repeats base_apt_repositories[0]; "
+                      "the second would overwrite the first's .sources and keyring files, so give each its own name"]
+
+
+def test_a_string_where_the_list_belongs_is_one_error() -> None:
+    from ansible_collections.nova.dgx.plugins.plugin_utils._apt import repositories_errors
+
+    assert len(repositories_errors("nvidia-cuda")) == 1

@@ -164,3 +164,63 @@ def test_each_validation_error(mutate, expected: str) -> None:
 
 def test_not_a_mapping() -> None:
     assert "must be a mapping" in _errors([])[0]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["hosts"][0].update(wireguard_address="fd00::5"),
+         "host host-000: field 'wireguard_address' fd00::5 is IPv6 but wireguard.cidr has no IPv6 network (10.99.0.0/24)"),
+        (lambda d: d["hosts"][0].update(wireguard_address="10.99.0.0"), "host host-000: field 'wireguard_address' 10.99.0.0 is the network address"),
+        (lambda d: d["hosts"][0].update(wireguard_address="10.99.0.255"),
+         "host host-000: field 'wireguard_address' 10.99.0.255 is the broadcast address of 10.99.0.0/24"),
+        (lambda d: d["hosts"][0].update(wireguard_address="10.99.0.999"), "host host-000: field 'wireguard_address' '10.99.0.999' is not an IP address"),
+        (lambda d: d["wireguard"].update(cidr=[]), "wireguard.cidr: is an empty list"),
+        (lambda d: d["hosts"][0].update(name="host-000\n"), "field 'name' 'host-000\\n' is not a valid host name"),
+        (lambda d: d.update(sites={"lab a": {}}), "site 'lab a': the name would make the group 'site_lab a', which Ansible cannot use"),
+        (lambda d: d.update(sites={"lab-a": {}}), "use letters, digits and '_' only"),
+        (lambda d: d["hosts"][0].update(roles=[["dgx"]]), "host host-000: field 'roles' has unknown role ['dgx']"),
+        (lambda d: d["wireguard"].update(hub=["host-000"]), "wireguard.hub: ['host-000'] is not a host with role 'wireguard'"),
+        (lambda d: d["hosts"][0].update(address="x" * 10_000), "... (10002 characters)"),
+    ],
+)
+def test_bad_values_are_named_never_python_errors(mutate, expected: str) -> None:
+    data = _fleet(3)
+    mutate(data)
+    errors = _errors(data)
+    assert any(expected in e for e in errors), errors
+    assert all(len(e) < 400 for e in errors)
+
+
+@pytest.mark.parametrize("bad", [[["x"]], {"a": 1}, 1.5, None, True, [], "", "x" * 1000])
+@pytest.mark.parametrize("field", ["name", "address", "architecture", "site", "roles", "vars", "wireguard_address"])
+def test_any_wrong_type_in_a_host_is_a_message(field: str, bad: object) -> None:
+    data = _fleet(2)
+    data["hosts"][0][field] = bad
+    try:
+        build_fleet(data, "t.fleet.yml")
+    except FleetError as exc:
+        assert all(e.startswith("t.fleet.yml: ") for e in exc.errors)
+
+
+@pytest.mark.parametrize("key", ["sites", "role_vars", "wireguard", "hosts"])
+@pytest.mark.parametrize("bad", [[["x"]], {"a": [1]}, {"a": {"vars": [1]}}, 7, "x"])
+def test_any_wrong_type_at_the_top_is_a_message(key: str, bad: object) -> None:
+    data = _fleet(2)
+    data[key] = bad
+    assert all(e.startswith("t.fleet.yml: ") for e in _errors(data))
+
+
+def test_empty_data_says_the_file_is_empty() -> None:
+    assert "is empty (or only comments)" in _errors(None)[0]  # type: ignore[arg-type]
+
+
+def test_suggested_free_addresses_never_collide_with_each_other() -> None:
+    network = netaddr.IPNetwork("10.99.0.0/24")
+    data = _fleet(60, "10.99.0.0/24")
+    # Pin hosts onto the addresses others would get, so many collisions need suggestions at once.
+    for i in range(0, 60, 2):
+        data["hosts"][i]["wireguard_address"] = allocate(data["hosts"][i + 1]["name"], network)
+    errors = _errors(data)
+    suggestions = [e.rsplit("wireguard_address: ", 1)[1] for e in errors if "collides" in e]
+    assert len(suggestions) > 1 and len(set(suggestions)) == len(suggestions)

@@ -70,3 +70,56 @@ def test_a_scalar_where_a_list_belongs_says_how_to_write_it() -> None:
 def test_an_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         invalid(1, "var", "colour")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("hostname", "dgx-spark-01"), ("hostname", "ntp.example.org"), ("host", "ntp.example.org."),
+        ("absolute path", "/usr/bin/zsh"), ("sudoers drop-in", "/etc/sudoers.d/90-nova-users"),
+        ("account name", "ml_team-2"), ("interface", "wg0"), ("interface", "wg.over_lay+1="),
+        ("wireguard key", "a" * 43 + "="), ("sha256", "0" * 64), ("sha256", "sha256:" + "f" * 64),
+        ("endpoint", "vpn.example.org:51820"), ("endpoint", "[fd00::1]:51820"), ("endpoint", "192.0.2.1:1"),
+        ("network", "10.99.0.0/24"), ("prefix", "10.99.0.200/32"), ("variable name", "_x1"),
+    ],
+)
+def test_more_valid_values_pass(kind: str, value: object) -> None:
+    assert invalid(value, "var", kind) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("hostname", "dgx spark", "var must be a host name"),
+        ("hostname", "dgx-01\n", "var must be a host name"),
+        ("hostname", "10.0.0.1 ", "var must be a host name"),
+        ("host", "ntp.example.org\n", "must be a host name"),
+        ("absolute path", "bash", "var must be an absolute path such as /bin/bash, got str 'bash'"),
+        ("sudoers drop-in", "/etc/sudoers.d/nova.conf", "without '.'"),
+        ("sudoers drop-in", "/etc/nova-sudoers", "directly in /etc/sudoers.d"),
+        ("account name", "ml team", "must match"),
+        ("interface", "wireguard-overlay0", "1 to 15 characters"),
+        ("interface", "wg 0", "1 to 15 characters"),
+        ("wireguard key", "a" * 44, "44 characters of base64"),
+        ("wireguard key", "short=", "44 characters of base64"),
+        ("sha256", "abc", "64 lowercase hex digits"),
+        ("endpoint", "fd00::1:51820", "write an IPv6 address in brackets, such as [fd00::1]:51820"),
+        ("endpoint", "[vpn.example.org]:51820", "must be host:port"),
+        ("endpoint", "bad host:51820", "must be host:port"),
+        ("network", "10.99.0.1/24", "without host bits (here 10.99.0.0/24)"),
+        ("prefix", "10.99.0.1", "with a prefix length"),
+        ("variable name", "1x", "valid variable name"),
+    ],
+)
+def test_more_invalid_values_name_the_variable(kind: str, value: object, message: str) -> None:
+    errors = invalid(value, "var", kind)
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_a_huge_value_is_shortened_in_the_message() -> None:
+    errors = invalid("x" * 100_000, "var", "hostname")
+    assert len(errors) == 1 and len(errors[0]) < 300 and "(100002 characters)" in errors[0]
+
+
+def test_a_string_where_a_list_belongs_is_one_error_not_one_per_character() -> None:
+    assert len(invalid("not a list of hosts", "timesync_servers", "list of host")) == 1

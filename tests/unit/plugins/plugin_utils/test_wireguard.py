@@ -124,3 +124,28 @@ def test_preshared_key_is_the_same_from_both_ends_and_differs_per_pair() -> None
     assert len(base64.b64decode(ab)) == 32
     with pytest.raises(ValueError, match="at least 32"):
         preshared_key("short", "a", "b")
+
+
+PSK = base64.b64encode(b"p" * 32).decode()
+PHONE = {"name": "phone", "public_key": base64.b64encode(b"f" * 32).decode(), "allowed_ips": ["10.99.0.201/32"]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([{k: v for k, v in LAPTOP.items() if k != "name"}], "wireguard_extra_peers[0]: field 'name' is missing"),
+        ([dict(LAPTOP, name="")], "wireguard_extra_peers[0]: field 'name' must be a non-empty one-line string"),
+        ([LAPTOP, dict(PHONE, allowed_ips=["10.99.0.192/27"])],
+         "wireguard_extra_peers[1] (phone): field 'allowed_ips' 10.99.0.192/27 overlaps 10.99.0.200/32 of wireguard_extra_peers[0] (laptop)"),
+        ([dict(LAPTOP, preshared_key="secret")], "wireguard_extra_peers[0] (laptop): field 'preshared_key' must be a WireGuard preshared key"),
+        ([dict(LAPTOP, endpoint="2001:db8::1:51820")], "write an IPv6 address in brackets, such as [2001:db8::1]:51820"),
+        ("laptop", "wireguard_extra_peers must be a list of peers, got str"),
+    ],
+)
+def test_extra_peers_are_checked_by_value(extra: list, message: str) -> None:
+    errors = input_errors(NETWORKS, 51820, extra, "hub")
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_distinct_extra_peers_with_preshared_keys_pass() -> None:
+    assert input_errors(NETWORKS, 51820, [dict(LAPTOP, preshared_key=PSK), PHONE], "hub") == []

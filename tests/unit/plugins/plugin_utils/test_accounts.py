@@ -1,9 +1,11 @@
-from __future__ import annotations
+"""users_accounts and the users role's other variables, through the one validation engine."""
 
+from __future__ import annotations
 
 import pytest
 
-from ansible_collections.nova.dgx.plugins.filter.accounts import FilterModule, account_errors
+from ansible_collections.nova.dgx.plugins.filter.accounts import FilterModule
+from ansible_collections.nova.dgx.plugins.plugin_utils._accounts import account_errors, settings_errors
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEufAr3CFlZnhNApZIW0GNwZv/huboaljOK4gi/Kp6hy ops@lab"
 
@@ -67,10 +69,46 @@ def test_every_error_is_collected_not_only_the_first() -> None:
 
 
 def test_device_group_members_are_the_present_accounts_with_device_groups() -> None:
-    from ansible_collections.nova.dgx.plugins.filter.accounts import device_group_members
+    from ansible_collections.nova.dgx.plugins.plugin_utils._accounts import device_group_members
 
     accounts = [{"name": "ops"}, {"name": "ml", "device_groups": True}, {"name": "bot", "device_groups": False},
                 {"name": "gone", "state": "absent"}, {"name": "svc", "state": "present"}]
     assert device_group_members(accounts, "docker", ["docker", "video"]) == ["ops", "ml", "svc"]
     assert device_group_members(accounts, "docker", ["video"]) == []
     assert device_group_members("not a list", "docker", ["docker"]) == []
+
+
+@pytest.mark.parametrize(
+    ("account", "fragment"),
+    [
+        ({"name": "alice", "shell": "/bin/bash\n"}, "field 'shell' must be an absolute path"),
+        ({"name": "alice", "groups": ["dev ops"]}, "field 'groups[0]' must match"),
+        ({"name": "alice\n"}, "field 'name' must match"),
+        ({"name": "alice", "comment": "a:" + "x" * 500}, "... (504 characters)"),
+    ],
+)
+def test_values_are_checked_not_only_types(account: dict, fragment: str) -> None:
+    errors = account_errors([account], "ansible")
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+def test_role_settings_are_valid_by_default() -> None:
+    assert settings_errors([{"name": "ml-team", "gid": 3000}], "/bin/bash", "/etc/sudoers.d/90-nova-users", ["docker", "video"]) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (([{"name": "ml team"}], "/bin/bash", "/etc/sudoers.d/x", []), "users_groups[0]: field 'name' must match"),
+        (("ml", "/bin/bash", "/etc/sudoers.d/x", []), "users_groups must be a list"),
+        (([], "bash", "/etc/sudoers.d/x", []), "users_default_shell must be an absolute path such as /bin/bash, got str 'bash'"),
+        (([], "/bin/bash", "/etc/sudoers/90-nova", []), "users_sudoers_file must be a file directly in /etc/sudoers.d"),
+        (([], "/bin/bash", "/etc/sudoers.d/90-nova.conf", []), "without '.'"),
+        (([], "/bin/bash", "/etc/sudoers.d/90-nova~", []), "sudo silently skips"),
+        (([], "/bin/bash", "/etc/sudoers.d/x", "docker"), "users_device_groups must be a list"),
+        (([], "/bin/bash", "/etc/sudoers.d/x", ["video group"]), "users_device_groups[0] must match"),
+    ],
+)
+def test_role_settings_errors_name_the_variable_and_the_fix(args: tuple, fragment: str) -> None:
+    errors = settings_errors(*args)
+    assert len(errors) == 1 and fragment in errors[0], errors
