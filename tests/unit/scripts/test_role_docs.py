@@ -155,7 +155,7 @@ def test_preflight_under_every_phase_tag_is_said_and_listed_under_each_tag(tmp_p
     tags = {row[0]: row[1] for row in _tables(text)[0][2:]}
     assert tags["`demo_service`"] == ("Validate input before anything changes (`preflight.yml`)<br>"
                                       "Run the demo service (`service.yml`)")
-    assert "The preflight phase runs under every phase tag" in text
+    assert "The preflight phase runs under every phase tag, so a phase tag given alone (`--tags demo_verify`)" in text
     assert "runs only under" not in text
 
 
