@@ -83,10 +83,17 @@ def _watts(milliwatts: t.Any) -> float | None:
     return None if milliwatts is None else round(int(milliwatts) / 1000.0, 1)
 
 
+def _mode(current: t.Any, pending: t.Any) -> dict[str, bool]:
+    """A mode NVML reports as (current, pending): ``pending_mode`` is the mode after the next reboot (or GPU reset),
+    ``change_pending`` whether that differs from the mode in force now."""
+    return {"enabled": bool(current), "pending_mode": bool(pending), "change_pending": bool(current) != bool(pending)}
+
+
 def _ecc(read: _Reader, handle: t.Any) -> dict[str, t.Any]:
     mode = read.get("ecc.mode", "nvmlDeviceGetEccMode", handle)
-    result: dict[str, t.Any] = {"enabled": None if mode is None else bool(mode[0]),
-                                "pending": None if mode is None else bool(mode[1]), "errors": None}
+    result: dict[str, t.Any] = {"enabled": None, "pending_mode": None, "change_pending": None} if mode is None \
+        else _mode(mode[0], mode[1])
+    result["errors"] = None
     if mode is not None and mode[0]:
         errors = {}
         for counter, counter_id in _ECC_COUNTERS.items():
@@ -143,7 +150,7 @@ def device(nvml: t.Any, index: int) -> dict[str, t.Any]:
         "utilization": None if utilization is None else {"gpu_percent": int(utilization.gpu),
                                                          "memory_percent": int(utilization.memory)},
         "ecc": _ecc(read, handle),
-        "mig": None if mig is None else {"enabled": bool(mig[0]), "pending": bool(mig[1])},
+        "mig": None if mig is None else _mode(mig[0], mig[1]),
         "persistence_mode": None if persistence is None else bool(persistence),
         "clocks": _clocks(read, handle),
         "throttle_reasons": _throttle(read, handle),

@@ -123,11 +123,20 @@ gpus:
       description: C(gpu_percent) and C(memory_percent).
       type: dict
     ecc:
-      description: C(enabled), C(pending) and, when enabled, C(errors) with volatile and aggregate corrected and uncorrected counts.
+      description:
+        - ECC mode. C(enabled) is the mode in force now; C(pending_mode) is the mode the GPU will have after the next
+          reboot (or GPU reset); C(change_pending) is true when those differ. All three are null where NVML does not
+          support ECC (GB10).
+        - When ECC is enabled, C(errors) holds the volatile and aggregate corrected and uncorrected counts; otherwise null.
       type: dict
+      sample: {"enabled": true, "pending_mode": true, "change_pending": false,
+               "errors": {"volatile_corrected": 0, "volatile_uncorrected": 0, "aggregate_corrected": 0, "aggregate_uncorrected": 0}}
     mig:
-      description: MIG mode, C(enabled) and C(pending); null where the GPU has no MIG.
+      description:
+        - MIG mode, with the same fields as the ECC mode, C(enabled), C(pending_mode) (after the next reboot or GPU
+          reset) and C(change_pending); null where the GPU has no MIG.
       type: dict
+      sample: {"enabled": false, "pending_mode": true, "change_pending": true}
     persistence_mode:
       description: Whether persistence mode is on.
       type: bool

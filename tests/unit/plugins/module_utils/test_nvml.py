@@ -17,7 +17,7 @@ def test_gb10_reports_memory_as_not_supported_and_everything_else() -> None:
     gpu = facts["gpus"][0]
     assert gpu["name"] == "NVIDIA GB10" and gpu["architecture"] == "Blackwell" and gpu["compute_capability"] == "12.1"
     assert gpu["memory"] is None and gpu["unavailable"]["memory"] == "Not Supported"
-    assert gpu["ecc"] == {"enabled": None, "pending": None, "errors": None} and gpu["unavailable"]["ecc.mode"] == "Not Supported"
+    assert gpu["ecc"] == {"enabled": None, "pending_mode": None, "change_pending": None, "errors": None} and gpu["unavailable"]["ecc.mode"] == "Not Supported"
     assert gpu["mig"] is None and gpu["power_limit_w"] is None
     assert sorted(gpu["unavailable"]) == ["ecc.mode", "memory", "mig", "power_limit_w"]
     assert gpu["temperature_c"] == 31 and gpu["power_draw_w"] == 71.2 and gpu["persistence_mode"] is True
@@ -40,16 +40,32 @@ def test_several_gpus_each_with_its_own_facts() -> None:
     assert fake.shutdowns == 1
 
 
-def test_mig_mode_enabled_and_pending() -> None:
-    facts = collect(FakeNVML([h100(0, nvmlDeviceGetMigMode=[1, 0]), h100(1, nvmlDeviceGetMigMode=[0, 1])]))
-    assert facts["gpus"][0]["mig"] == {"enabled": True, "pending": False}
-    assert facts["gpus"][1]["mig"] == {"enabled": False, "pending": True}
+def test_mig_mode_now_and_after_the_next_reboot() -> None:
+    facts = collect(FakeNVML([h100(0, nvmlDeviceGetMigMode=[1, 0]), h100(1, nvmlDeviceGetMigMode=[0, 1]),
+                              h100(2, nvmlDeviceGetMigMode=[1, 1])]))
+    assert facts["gpus"][0]["mig"] == {"enabled": True, "pending_mode": False, "change_pending": True}
+    assert facts["gpus"][1]["mig"] == {"enabled": False, "pending_mode": True, "change_pending": True}
+    assert facts["gpus"][2]["mig"] == {"enabled": True, "pending_mode": True, "change_pending": False}
+
+
+def test_ecc_enabled_with_the_same_pending_mode_is_no_pending_change() -> None:
+    # An H100 reports ECC (current, pending) = (Enabled, Enabled): the mode after the next reboot is
+    # Enabled, and no change is waiting for that reboot.
+    ecc = collect(FakeNVML([h100(0)]))["gpus"][0]["ecc"]
+    assert ecc["enabled"] is True and ecc["pending_mode"] is True and ecc["change_pending"] is False
+    assert "pending" not in ecc
+
+
+def test_ecc_switched_off_until_the_next_reboot_is_a_pending_change() -> None:
+    ecc = collect(FakeNVML([h100(0, nvmlDeviceGetEccMode=[1, 0])]))["gpus"][0]["ecc"]
+    assert ecc["enabled"] is True and ecc["pending_mode"] is False and ecc["change_pending"] is True
+    assert ecc["errors"] is not None
 
 
 def test_ecc_off_reads_no_counters() -> None:
     fake = FakeNVML([h100(0, nvmlDeviceGetEccMode=[0, 0])])
     gpu = collect(fake)["gpus"][0]
-    assert gpu["ecc"] == {"enabled": False, "pending": False, "errors": None}
+    assert gpu["ecc"] == {"enabled": False, "pending_mode": False, "change_pending": False, "errors": None}
     assert "nvmlDeviceGetTotalEccErrors" not in fake.calls
 
 

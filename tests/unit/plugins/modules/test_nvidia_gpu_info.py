@@ -79,6 +79,12 @@ def test_on_a_real_gpu_the_facts_match_nvidia_smi(tmp_path: pathlib.Path) -> Non
             assert gpu["memory"]["total_mib"] == int(node.findtext("fb_memory_usage/total").split()[0])
         else:
             assert gpu["unavailable"]["memory"] == "Not Supported"
+        for fact, mode in (("ecc", "ecc_mode/{}_ecc"), ("mig", "mig_mode/{}_mig")):
+            now, after = node.findtext(mode.format("current")), node.findtext(mode.format("pending"))
+            if gpu[fact] is not None and gpu[fact]["enabled"] is not None and now in ("Enabled", "Disabled"):
+                assert gpu[fact]["enabled"] == (now == "Enabled"), fact
+                assert gpu[fact]["pending_mode"] == (after == "Enabled"), fact
+                assert gpu[fact]["change_pending"] == (now != after), fact
     # Recorded in docs/testing.md when a GPU machine runs this.
     print(json.dumps({k: facts[k] for k in ("driver_version", "cuda_driver_version", "gpu_count")}))
     print(json.dumps(facts["gpus"], indent=1))
