@@ -1,0 +1,89 @@
+"""base's artifact entry point, run for real on the controller (local connection, a temporary
+directory as the 'host'): from the air-gap mirror into the cache, checked, copied, idempotent;
+a wrong checksum or a missing pin never reaches the host."""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import json
+import os
+import pathlib
+import pwd
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+URL = "https://downloads.example.invalid/tools/v1.2.3/example-tool"
+PLAY = """- name: Fetch an artifact
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Run the entry point
+      ansible.builtin.include_role:
+        name: nova.dgx.base
+        tasks_from: artifact.yml
+"""
+
+
+def _run(tmp_path: pathlib.Path, artifact: dict, *extra: str) -> tuple[int, str]:
+    variables = {"base_artifact": artifact, "base_artifact_mirror": str(tmp_path / "mirror"),
+                 "base_artifact_cache_dir": str(tmp_path / "cache"), "ansible_python_interpreter": sys.executable}
+    (tmp_path / "play.yml").write_text(PLAY)
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", NOVA_DGX_JOURNAL_DIR=str(tmp_path / "journal"))
+    result = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(tmp_path / "play.yml"),
+         "-e", f"@{tmp_path / 'vars.json'}", *extra],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path, env=env)
+    return result.returncode, result.stdout + result.stderr
+
+
+def _changed(output: str) -> int:
+    return int(re.search(r"localhost\s+: ok=\d+\s+changed=(\d+)", output)[1])
+
+
+def _mirror(tmp_path: pathlib.Path, content: bytes) -> str:
+    target = tmp_path / "mirror/downloads.example.invalid/tools/v1.2.3/example-tool"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(content)
+    return hashlib.sha256(content).hexdigest()
+
+
+def test_from_the_mirror_checked_cached_copied_then_nothing_to_do(tmp_path: pathlib.Path) -> None:
+    sha = _mirror(tmp_path, b"#!/bin/sh\necho example\n")
+    dest = tmp_path / "host/usr/local/bin/example-tool"
+    dest.parent.mkdir(parents=True)
+    artifact = {"name": "example-tool", "url": URL, "sha256": sha, "dest": str(dest), "mode": "0755",
+                "owner": pwd.getpwuid(os.getuid()).pw_name, "group": grp.getgrgid(os.getgid()).gr_name}
+    rc, output = _run(tmp_path, artifact, "--check")
+    assert rc == 0, output
+    assert not dest.exists(), "check mode wrote the host's copy"
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0, output
+    assert dest.read_bytes() == b"#!/bin/sh\necho example\n" and oct(dest.stat().st_mode & 0o777) == "0o755"
+    assert (tmp_path / f"cache/{sha}-example-tool").is_file()
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and _changed(output) == 0, output
+    # The cache serves once the mirror is gone: nothing is downloaded twice.
+    (tmp_path / "mirror/downloads.example.invalid/tools/v1.2.3/example-tool").unlink()
+    dest.unlink()
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and dest.is_file(), output
+
+
+def test_a_file_that_does_not_match_its_pin_never_reaches_the_host(tmp_path: pathlib.Path) -> None:
+    _mirror(tmp_path, b"tampered\n")
+    dest = tmp_path / "host/example-tool"
+    rc, output = _run(tmp_path, {"name": "example-tool", "url": URL, "sha256": "0" * 64, "dest": str(dest)})
+    assert rc == 2, output
+    assert "checksum" in output.lower() and not dest.exists() and not list((tmp_path / "cache").glob("*"))
+
+
+def test_an_unpinned_artifact_is_refused_saying_how_to_pin_it(tmp_path: pathlib.Path) -> None:
+    rc, output = _run(tmp_path, {"name": "example-tool", "url": URL, "sha256": "", "sha256_var": "example_tool_sha256",
+                                 "dest": str(tmp_path / "x")})
+    assert rc == 2, output
+    assert "no pinned SHA-256 (example_tool_sha256 is '')" in " ".join(output.split()).replace("''", "'")
+    assert "Download on the controller" not in output
