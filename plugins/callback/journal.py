@@ -187,14 +187,14 @@ class CallbackModule(CallbackBase):
         if self._record is not None and not self._written and not self._disabled:
             try:
                 self._record.interrupt()
-                self._save()
+                self._save(self._record)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 self._display.warning(f"nova.dgx.journal: could not write the interrupted run's report: {exc!r}")
 
-    def _save(self) -> None:
+    def _save(self, record: RunRecord) -> None:
         self._written = True
         journal = Journal(self.get_option("journal_dir"))
-        report = journal.save(self._record.to_dict())
+        report = journal.save(record.to_dict())
         self._display.display(f"journal: {report}")
 
     @_guarded
@@ -207,7 +207,7 @@ class CallbackModule(CallbackBase):
             recap[host] = {"ok": s["ok"], "changed": s["changed"], "unreachable": s["unreachable"], "failed": s["failures"],
                            "skipped": s["skipped"], "rescued": s["rescued"], "ignored": s["ignored"]}
         self._record.finish(recap)
-        self._save()
+        self._save(self._record)
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)
 

@@ -75,6 +75,7 @@ created:
 
 import os
 import tempfile
+import typing as t
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -132,7 +133,7 @@ def main() -> None:
     path, state, rotate = module.params["path"], module.params["state"], module.params["rotate"]
     current = _read(path)
     before = public_key(current) if current and decode_key(current) else None
-    result = {"changed": False, "created": False, "public_key": before}
+    result: dict[str, t.Any] = {"changed": False, "created": False, "public_key": before}
 
     if state == "absent":
         if current is not None:
