@@ -69,6 +69,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_core_version
 
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_argspec import argument_spec_failure
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_record import RunRecord
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_store import Journal
 
@@ -237,7 +238,8 @@ class CallbackModule(CallbackBase):
 
     def _result(self, result: t.Any, outcome: str, ignored: bool = False) -> None:
         if self._record is not None:
-            self._record.result(result._task._uuid, result._host.get_name(), outcome, result._result, ignored)
+            data = argument_spec_failure(result._result) if outcome == "failed" else result._result
+            self._record.result(result._task._uuid, result._host.get_name(), outcome, data, ignored)
 
     @_guarded
     def v2_runner_on_ok(self, result: t.Any) -> None:
