@@ -63,7 +63,8 @@ def run_markdown(run: RunReport) -> str:
         out += ["## Failures", ""]
         for f in sorted(run["failures"], key=lambda x: (x["ignored"], x["host"], x["task"])):
             kind = "unreachable" if f["unreachable"] else "failed (ignored)" if f["ignored"] else "failed"
-            out += [f"- **{f['host']}**, {f['role'] + ': ' if f['role'] else ''}{f['task']}: {kind}", "", "  ```", *(f"  {line}" for line in f["message"].splitlines() or [""]), "  ```", ""]
+            message = [f"  {line}" for line in f["message"].splitlines() or [""]]
+            out += [f"- **{f['host']}**, {f['role'] + ': ' if f['role'] else ''}{f['task']}: {kind}", "", "  ```", *message, "  ```", ""]
     if run["changes"]:
         out += ["## Changes", ""]
         for host in hosts:

@@ -79,7 +79,7 @@ def _journal(args: argparse.Namespace) -> int:
 def _bad_arguments(argv: list[str], error: str) -> dict[str, t.Any]:
     """The bad-input JSON for arguments argparse refused, with the playbook and limit where they can be read."""
     try:
-        known, _ = _parser().parse_known_args(argv)  # unknown flags aside, what was asked for
+        known = _parser().parse_known_args(argv)[0]  # unknown flags aside, what was asked for
     except runner.InputError:
         known = argparse.Namespace()
     if getattr(known, "command", None) != "run":
