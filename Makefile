@@ -65,6 +65,9 @@ demo: lab
 lint: venv
 	yamllint --strict .
 	ansible-lint --profile production --strict
+	mypy
+	# Python scripts one at a time: mypy names each of them __main__.
+	for script in $$(grep -l '^#!/usr/bin/env python' scripts/*); do mypy "$$script"; done
 
 sanity: venv
 	scripts/sanity

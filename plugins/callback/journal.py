@@ -70,6 +70,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_core_version
 
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_argspec import argument_spec_failure
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_record import RunRecord
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_store import Journal
 
@@ -188,14 +189,14 @@ class CallbackModule(CallbackBase):
         if self._record is not None and not self._written and not self._disabled:
             try:
                 self._record.interrupt()
-                self._save()
+                self._save(self._record)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 self._display.warning(f"nova.dgx.journal: could not write the interrupted run's report: {exc!r}")
 
-    def _save(self) -> None:
+    def _save(self, record: RunRecord) -> None:
         self._written = True
         journal = Journal(self.get_option("journal_dir"))
-        report = journal.save(self._record.to_dict())
+        report = journal.save(record.to_dict())
         self._display.display(f"journal: {report}")
 
     @_guarded
@@ -208,7 +209,7 @@ class CallbackModule(CallbackBase):
             recap[host] = {"ok": s["ok"], "changed": s["changed"], "unreachable": s["unreachable"], "failed": s["failures"],
                            "skipped": s["skipped"], "rescued": s["rescued"], "ignored": s["ignored"]}
         self._record.finish(recap)
-        self._save()
+        self._save(self._record)
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)
 
@@ -239,7 +240,8 @@ class CallbackModule(CallbackBase):
 
     def _result(self, result: t.Any, outcome: str, ignored: bool = False) -> None:
         if self._record is not None:
-            self._record.result(result._task._uuid, result._host.get_name(), outcome, result._result, ignored)
+            data = argument_spec_failure(result._result) if outcome == "failed" else result._result
+            self._record.result(result._task._uuid, result._host.get_name(), outcome, data, ignored)
 
     @_guarded
     def v2_runner_on_ok(self, result: t.Any) -> None:

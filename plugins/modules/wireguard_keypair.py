@@ -75,10 +75,26 @@ created:
 
 import os
 import tempfile
+import typing as t
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.nova.dgx.plugins.module_utils._x25519 import decode_key, generate_private_key, public_key
+
+
+def _path_problem(path: str) -> str | None:
+    """Why ``path`` cannot hold the key file (empty, a directory, under a regular file), with the fix; None when it can."""
+    example = "/etc/wireguard/wg0.key"
+    if not path.strip():
+        return f"path is empty; give the private key's file, for example {example}"
+    if path.endswith(os.sep) or os.path.isdir(path):
+        return f"path {path} is a directory; give the key file inside it, for example {os.path.join(path, 'wg0.key')}"
+    parent = os.path.dirname(path)
+    while parent and not os.path.lexists(parent) and parent != os.path.dirname(parent):
+        parent = os.path.dirname(parent)  # the nearest part of the path that exists
+    if parent and os.path.lexists(parent) and not os.path.isdir(parent):
+        return f"path {path} is under {parent}, which is a file, not a directory; choose a path such as {example}, or remove {parent}"
+    return None
 
 
 def _read(path: str) -> str | None:
@@ -130,9 +146,15 @@ def main() -> None:
         supports_check_mode=True,
     )
     path, state, rotate = module.params["path"], module.params["state"], module.params["rotate"]
-    current = _read(path)
+    problem = _path_problem(path)
+    if problem:
+        module.fail_json(msg=problem, changed=False)
+    try:
+        current = _read(path)
+    except OSError as exc:
+        module.fail_json(msg=f"path {path} cannot be read: {exc.strerror or exc}; check the path and its permissions", changed=False)
     before = public_key(current) if current and decode_key(current) else None
-    result = {"changed": False, "created": False, "public_key": before}
+    result: dict[str, t.Any] = {"changed": False, "created": False, "public_key": before}
 
     if state == "absent":
         if current is not None:

@@ -16,6 +16,7 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._checks import CHECK_ACTIONS
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import Masker
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import Change, Failure, RoleTime, RunReport, TaskRef
 
 RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 _TEXT_LIMIT = 4000
@@ -124,24 +125,24 @@ class RunRecord:
 
     # -- turning the record into data -------------------------------------------------
 
-    def _task_ref(self, uuid: str) -> dict[str, str]:
+    def _task_ref(self, uuid: str) -> TaskRef:
         task = self.tasks[uuid]
         return {"task": task.name, "role": task.role}
 
-    def to_dict(self) -> dict[str, t.Any]:
+    def to_dict(self) -> RunReport:
         masker = Masker()
         masker.secrets |= self.secret_values
         meta = masker.scrub(self.meta)
         failures = [self._failure(f, masker) for f in self.failures]
-        changes: dict[str, list[dict[str, t.Any]]] = {}
+        changes: dict[str, list[Change]] = {}
         for host, uuid, diff in self.changes:
-            entry = self._task_ref(uuid)
+            entry: Change = {**self._task_ref(uuid)}
             text = _diff_text(diff)
             if text:
                 entry["diff"] = text
             changes.setdefault(host, []).append(entry)
         duration = (self.finished if self.finished is not None else self.clock()) - self._t0
-        run = {
+        run: dict[str, t.Any] = {
             "id": self.run_id,
             "started_at": self.started_at,
             "duration_s": round(duration, 3),
@@ -159,9 +160,9 @@ class RunRecord:
         }
         # Second pass: secrets learnt anywhere are scrubbed from every string.
         masker.scrub(run)  # learn every secret first ...
-        return masker.scrub(run)  # ... then remove them all, wherever they were seen first
+        return t.cast(RunReport, masker.scrub(run))  # ... then remove them all, wherever they were seen first
 
-    def _failure(self, failure: dict[str, t.Any], masker: Masker) -> dict[str, t.Any]:
+    def _failure(self, failure: dict[str, t.Any], masker: Masker) -> Failure:
         result = failure["result"]
         if result.get("censored") or result.get("_ansible_no_log"):
             message = "(output hidden by no_log)"
@@ -177,7 +178,7 @@ class RunRecord:
         return {"host": failure["host"], **self._task_ref(failure["task"]), "message": message[:_TEXT_LIMIT],
                 "unreachable": failure["unreachable"], "ignored": failure["ignored"]}
 
-    def _time_per_role(self) -> list[dict[str, t.Any]]:
+    def _time_per_role(self) -> list[RoleTime]:
         totals: dict[str, float] = {}
         for task in self.tasks.values():
             totals[task.role] = totals.get(task.role, 0.0) + task.duration

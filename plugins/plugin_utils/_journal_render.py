@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_record import RECAP_FIELDS
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import Check, IndexEntry, RunReport
 
 TREND_RUNS = 8
 INDEX_ROWS = 200
@@ -23,12 +24,12 @@ def _table(header: list[str], rows: list[list[t.Any]]) -> list[str]:
     return lines + [""]
 
 
-def host_order(run: dict[str, t.Any]) -> list[str]:
+def host_order(run: RunReport) -> list[str]:
     """Failed and unreachable hosts first, then changed ones, then the rest; by name within each."""
     recap = run["recap"]
 
     def key(host: str) -> tuple[int, str]:
-        r = recap.get(host, {})
+        r: t.Mapping[str, object] = recap.get(host) or {}
         rank = 0 if r.get("failed") or r.get("unreachable") else 1 if r.get("changed") or host in run["changes"] else 2
         return rank, host
 
@@ -39,7 +40,7 @@ def _yes(value: t.Any) -> str:
     return "yes" if value else "no"
 
 
-def run_markdown(run: dict[str, t.Any]) -> str:
+def run_markdown(run: RunReport) -> str:
     out = [f"# {run['playbook']}: {run['status']}", ""]
     out += _table(["", ""], [
         ["run", run["id"]],
@@ -56,12 +57,14 @@ def run_markdown(run: dict[str, t.Any]) -> str:
     ])
     hosts = host_order(run)
     out += ["## Recap", ""]
-    out += _table(["host", *RECAP_FIELDS], [[h, *(run["recap"].get(h, {}).get(f, 0) for f in RECAP_FIELDS)] for h in hosts])
+    counts: dict[str, t.Mapping[str, int]] = {h: t.cast("t.Mapping[str, int]", r) for h, r in run["recap"].items()}
+    out += _table(["host", *RECAP_FIELDS], [[h, *(counts.get(h, {}).get(f, 0) for f in RECAP_FIELDS)] for h in hosts])
     if run["failures"]:
         out += ["## Failures", ""]
         for f in sorted(run["failures"], key=lambda x: (x["ignored"], x["host"], x["task"])):
             kind = "unreachable" if f["unreachable"] else "failed (ignored)" if f["ignored"] else "failed"
-            out += [f"- **{f['host']}**, {f['role'] + ': ' if f['role'] else ''}{f['task']}: {kind}", "", "  ```", f"  {f['message']}", "  ```", ""]
+            message = [f"  {line}" for line in f["message"].splitlines() or [""]]
+            out += [f"- **{f['host']}**, {f['role'] + ': ' if f['role'] else ''}{f['task']}: {kind}", "", "  ```", *message, "  ```", ""]
     if run["changes"]:
         out += ["## Changes", ""]
         for host in hosts:
@@ -90,12 +93,12 @@ def run_markdown(run: dict[str, t.Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _check_name(check: dict[str, t.Any]) -> str:
+def _check_name(check: Check) -> str:
     name = f"{check['role'] + ': ' if check['role'] else ''}{check['task']}"
     return f"{name} [{check['item']}]" if check.get("item") else name
 
 
-def summary(run: dict[str, t.Any], file_name: str) -> dict[str, t.Any]:
+def summary(run: RunReport, file_name: str) -> IndexEntry:
     """What INDEX.md needs of a run."""
     return {
         "id": run["id"],
@@ -112,7 +115,7 @@ def summary(run: dict[str, t.Any], file_name: str) -> dict[str, t.Any]:
     }
 
 
-def index_markdown(entries: list[dict[str, t.Any]]) -> str:
+def index_markdown(entries: list[IndexEntry]) -> str:
     entries = sorted(entries, key=lambda e: (e["started_at"], e["id"]), reverse=True)
     out = ["# Orchestration journal", "", f"Newest first (the last {INDEX_ROWS} runs; every run stays in `runs/` and `index.json`). "
            "Written by the `nova.dgx.journal` callback.", ""]

@@ -15,6 +15,7 @@ import time
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_render import index_markdown, run_markdown, summary
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import INDEX_ENTRY_KEYS, IndexEntry, RunReport
 
 LOCK_TIMEOUT_S = 30.0
 
@@ -62,12 +63,12 @@ class Journal:
         self.directory = pathlib.Path(directory)
         self.runs = self.directory / "runs"
 
-    def base_name(self, run: dict[str, t.Any]) -> str:
+    def base_name(self, run: RunReport) -> str:
         stamp = run["started_at"].replace("-", "").replace(":", "")
         playbook = "".join(c if c.isalnum() or c in "-_" else "-" for c in pathlib.Path(run["playbook"]).stem) or "playbook"
         return f"{stamp}-{playbook}-{run['id']}"
 
-    def save(self, run: dict[str, t.Any], timeout: float = LOCK_TIMEOUT_S) -> pathlib.Path:
+    def save(self, run: RunReport, timeout: float = LOCK_TIMEOUT_S) -> pathlib.Path:
         """Write the run's report pair, then add it to the index; returns the Markdown report's path."""
         base = self.base_name(run)
         report = self.runs / f"{base}.md"
@@ -81,8 +82,35 @@ class Journal:
             write_atomic(self.directory / "INDEX.md", index_markdown(entries))
         return report
 
-    def entries(self) -> list[dict[str, t.Any]]:
+    def entries(self) -> list[IndexEntry]:
+        """The index's entries in file order; empty when there is no index yet. Raises CorruptIndex."""
+        path = self.directory / "index.json"
         try:
-            return json.loads((self.directory / "index.json").read_text(encoding="utf-8"))
+            return parse_index(path.read_text(encoding="utf-8"), path)
         except FileNotFoundError:
             return []
+
+    def report(self, entry: IndexEntry) -> RunReport:
+        """The JSON report an index entry points to."""
+        path = (self.runs / entry["file"]).with_suffix(".json")
+        return t.cast(RunReport, json.loads(path.read_text(encoding="utf-8")))
+
+
+class CorruptIndex(ValueError):
+    """index.json is not a list of run summaries."""
+
+
+def parse_index(text: str, path: str | os.PathLike[str] = "index.json") -> list[IndexEntry]:
+    """index.json's entries, checked for the keys every reader relies on; CorruptIndex says what is wrong."""
+    fix = "move it aside; the next run starts a new index (the reports in runs/ stay)"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CorruptIndex(f"{path} is not valid JSON ({exc}); {fix}") from None
+    if not isinstance(data, list):
+        raise CorruptIndex(f"{path} must be a JSON list of runs, got {type(data).__name__}; {fix}")
+    for number, entry in enumerate(data):
+        missing = INDEX_ENTRY_KEYS - set(entry) if isinstance(entry, dict) else INDEX_ENTRY_KEYS
+        if missing:
+            raise CorruptIndex(f"{path}: entry {number} is not a run summary (missing {', '.join(sorted(missing))}); {fix}")
+    return t.cast("list[IndexEntry]", data)

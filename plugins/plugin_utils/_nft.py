@@ -52,7 +52,8 @@ def rules_errors(rules: object, name: str) -> list[str]:
     if not isinstance(rules, list):
         return [f"{name} must be a list of rules, got {yaml_kind(rules)}"]
     errors = [e for i, rule in enumerate(rules) for e in rule_errors(rule, f"{name}[{i}]")]
-    names = [r.get("name") for r in rules if isinstance(r, dict)]
+    # A name that is not a string is reported by rule_errors; comparing it here would mix types.
+    names = [r["name"] for r in rules if isinstance(r, dict) and isinstance(r.get("name"), str)]
     errors += [f"{name}: rule name {n!r} is used more than once; names must be unique" for n in sorted({n for n in names if names.count(n) > 1})]
     return errors
 

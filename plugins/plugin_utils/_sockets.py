@@ -53,8 +53,10 @@ def open_ports(nft: object) -> list[str]:
             continue
         for entry in expr:
             match = entry.get("match") if isinstance(entry, dict) else None
-            payload = match.get("left", {}).get("payload", {}) if isinstance(match, dict) and isinstance(match.get("left"), dict) else {}
-            if payload.get("field") == "dport" and payload.get("protocol") in ("tcp", "udp"):
+            if not isinstance(match, dict) or not isinstance(match.get("left"), dict):
+                continue
+            payload = match["left"].get("payload")
+            if isinstance(payload, dict) and payload.get("field") == "dport" and payload.get("protocol") in ("tcp", "udp"):
                 opened += [f"{payload['protocol']}/{port}" for port in _ports(match.get("right"))]
     return sorted(set(opened))
 

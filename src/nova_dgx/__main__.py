@@ -5,7 +5,7 @@
 
 Every call prints exactly one JSON object on stdout (the journal command without --json
 prints lines). Exit codes of ``run``: 0 successful, 2 the playbook failed, 3 hosts busy
-with another run, 4 bad input, 1 an unexpected error. With --always-exit-zero the exit
+with another run, 4 bad input (an unknown or misspelt flag included), 1 an unexpected error. With --always-exit-zero the exit
 code is 0 and the outcome is only in the JSON (n8n's Execute Command node discards
 stdout on a non-zero exit).
 """
@@ -20,10 +20,22 @@ import typing as t
 from nova_dgx import runner
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments raise InputError, so they end in the runner's JSON (exit 4), not argparse's exit 2.
+
+    Exit 2 means "the playbook failed"; a caller must never read a typo as a failed run.
+    """
+
+    def error(self, message: str) -> t.NoReturn:
+        raise runner.InputError(f"{message}; see '{self.prog} --help'")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m nova_dgx", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # No abbreviations: a misspelt flag must be an error, never taken for a flag it is the start of.
+    parser = _Parser(prog="python -m nova_dgx", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                     allow_abbrev=False)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run a playbook through ansible-runner; print one JSON object")
+    run = commands.add_parser("run", allow_abbrev=False, help="run a playbook through ansible-runner; print one JSON object")
     run.add_argument("playbook", help="path to the playbook, relative to the repository (e.g. site.yml)")
     run.add_argument("--limit", "-l", default="", help="host pattern, as ansible-playbook --limit")
     run.add_argument("--tags", "-t", default="", help="comma-separated tags")
@@ -33,18 +45,29 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", action="store_true", help="wait for runs holding the same hosts instead of failing with status busy")
     run.add_argument("--always-exit-zero", action="store_true", help="exit 0 whatever happened; read status and rc from the JSON")
     run.add_argument("--keep-artifacts", action="store_true", help="keep ansible-runner's raw events and stdout (they are not masked)")
-    journal = commands.add_parser("journal", help="the latest runs in the journal")
+    journal = commands.add_parser("journal", allow_abbrev=False, help="the latest runs in the journal")
     journal.add_argument("--limit", type=int, default=5, help="how many runs (default 5)")
     journal.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
     return parser
 
 
 def _journal(args: argparse.Namespace) -> int:
-    root = runner.project_root()
-    directory = runner.journal_dir(root)
-    latest = runner.journal_entries(root)[: max(args.limit, 0)]
+    """The latest runs, newest first; exit 1 with a message (a JSON object with --json) when the index is unreadable."""
+    try:
+        root = runner.project_root()
+        directory = runner.journal_dir(root)
+        latest = runner.journal_entries(root)[: max(args.limit, 0)]
+    except (runner.InputError, ValueError, OSError) as exc:
+        error = f"cannot read the journal: {exc}"
+        if args.json:
+            print(json.dumps({"status": "error", "rc": 1, "error": error}, sort_keys=True))
+        else:
+            print(f"python -m nova_dgx journal: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps([e | {"report": str(directory / "runs" / e["file"])} for e in latest], indent=1))
+    elif not latest:
+        print(f"no runs in the journal yet ({directory})")
     else:
         for e in latest:
             mode = "check" if e["check_mode"] else "run"
@@ -53,8 +76,24 @@ def _journal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bad_arguments(argv: list[str], error: str) -> dict[str, t.Any]:
+    """The bad-input JSON for arguments argparse refused, with the playbook and limit where they can be read."""
+    try:
+        known = _parser().parse_known_args(argv)[0]  # unknown flags aside, what was asked for
+    except runner.InputError:
+        known = argparse.Namespace()
+    if getattr(known, "command", None) != "run":
+        known = argparse.Namespace()
+    return runner.bad_input(error, getattr(known, "playbook", None), getattr(known, "limit", None))
+
+
 def main(argv: t.Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(arguments)
+    except runner.InputError as exc:
+        print(json.dumps(_bad_arguments(arguments, str(exc)), sort_keys=True))
+        return 0 if "--always-exit-zero" in arguments else 4
     if args.command == "journal":
         return _journal(args)
     request = runner.Request(
@@ -64,7 +103,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     try:
         code, outcome = runner.run(request)
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        code, outcome = 1, {"status": "error", "rc": 1, "error": f"{type(exc).__name__}: {exc}"}
+        code, outcome = 1, {"status": "error", "rc": 1, "error": f"{type(exc).__name__}: {exc}", "playbook": args.playbook, "limit": args.limit}
     print(json.dumps(outcome, sort_keys=True))
     return 0 if args.always_exit_zero else code
 

@@ -56,6 +56,6 @@ def hold(directory: pathlib.Path, hosts: t.Iterable[str], ident: str, wait: bool
             raise HostsBusy(busy)
         yield
     finally:
-        for handle in handles:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+        for held in handles:
+            fcntl.flock(held, fcntl.LOCK_UN)
+            held.close()

@@ -9,12 +9,16 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
 import time
 import typing as t
 import uuid
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_store import CorruptIndex, Journal
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import Failure, IndexEntry, Recap, RunReport
 
 from nova_dgx import locks
 
@@ -36,6 +40,11 @@ class Request:
 
 class InputError(Exception):
     """Bad input; nothing ran."""
+
+
+def bad_input(error: str, playbook: str | None = None, limit: str | None = None) -> dict[str, t.Any]:
+    """The outcome for bad input (exit code 4): nothing ran."""
+    return {"status": "error", "rc": 4, "error": error, "playbook": playbook, "limit": limit}
 
 
 def project_root() -> pathlib.Path:
@@ -81,40 +90,77 @@ def _validate(request: Request, root: pathlib.Path) -> tuple[pathlib.Path, list[
     return playbook, cmdline
 
 
-def target_hosts(root: pathlib.Path, inventory: str, limit: str) -> list[str]:
-    """Every inventory host the limit selects (all hosts without one): what the run may touch."""
+# Ansible's warning for each comma-separated part of a limit that matches no host; it then runs on the rest.
+_UNMATCHED = re.compile(r"Could not match supplied host pattern, ignoring: (?P<pattern>\S+)")
+
+
+def _inventory(root: pathlib.Path, inventory: str, limit: str) -> subprocess.CompletedProcess[str]:
     command = [str(pathlib.Path(sys.executable).parent / "ansible-inventory"), "--list"]
     if inventory:
         command += ["-i", inventory]
     if limit:
         command += ["--limit", limit]
-    env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"))
-    listing = subprocess.run(command, capture_output=True, text=True, check=False, cwd=root, env=env, timeout=300)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=root, env=env, timeout=300)
+
+
+def target_hosts(root: pathlib.Path, inventory: str, limit: str) -> list[str]:
+    """Every inventory host the limit selects (all hosts without one): what the run may touch.
+
+    A limit with a part that matches no host is refused: Ansible would warn and run on the
+    hosts the other parts match, which is not the run that was asked for.
+    """
+    listing = _inventory(root, inventory, limit)
     if listing.returncode != 0:
+        if limit and _inventory(root, inventory, "").returncode == 0:
+            raise InputError(f"bad --limit {limit!r}: {_last_error(listing.stderr)}")
         raise InputError(f"the inventory did not load: {listing.stderr.strip()[-2000:]}")
-    return sorted(json.loads(listing.stdout).get("_meta", {}).get("hostvars", {}))
+    hosts = sorted(json.loads(listing.stdout).get("_meta", {}).get("hostvars", {}))
+    unmatched = list(dict.fromkeys(m["pattern"] for m in _UNMATCHED.finditer(listing.stderr)))
+    if limit and not hosts:
+        raise InputError(f"--limit {limit!r} matches no host; nothing ran")
+    if unmatched:
+        raise InputError(f"--limit {limit!r}: {', '.join(map(repr, unmatched))} matches no host, so Ansible would run on "
+                         f"the other hosts only ({', '.join(hosts)}); nothing ran. Fix or remove that part of the limit")
+    return hosts
 
 
-def journal_entries(root: pathlib.Path) -> list[dict[str, t.Any]]:
-    """The journal's run summaries (its index.json), newest first; empty when there is no journal yet."""
-    try:
-        entries = json.loads((journal_dir(root) / "index.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
+def _last_error(stderr: str) -> str:
+    """Ansible's own error line, without the traceback-like context around it."""
+    errors = [line.removeprefix("[ERROR]:").strip() for line in stderr.splitlines() if line.startswith("[ERROR]")]
+    return (errors[-1] if errors else stderr.strip())[-2000:]
+
+
+def journal_entries(root: pathlib.Path) -> list[IndexEntry]:
+    """The journal's run summaries (its index.json), newest first; empty when there is no journal yet.
+
+    Raises CorruptIndex (a ValueError) when index.json is not a list of run summaries.
+    """
+    entries = Journal(journal_dir(root)).entries()
     return sorted(entries, key=lambda e: (e["started_at"], e["id"]), reverse=True)
 
 
-def _journal_entry(root: pathlib.Path, ident: str) -> dict[str, t.Any] | None:
-    directory = journal_dir(root)
+def _journal_entry(root: pathlib.Path, ident: str) -> tuple[pathlib.Path, RunReport] | None:
+    """This run's report and its path, found by the runner's ident; None when the journal has no such run."""
+    journal = Journal(journal_dir(root))
     try:
-        entries = journal_entries(root)
-    except ValueError:
+        entries = journal.entries()
+    except CorruptIndex:
         return None
     for entry in entries:
-        if entry.get("runner_ident") == ident:
-            report = json.loads((directory / "runs" / entry["file"]).with_suffix(".json").read_text(encoding="utf-8"))
-            return {"path": str(directory / "runs" / entry["file"]), "report": report}
+        if entry["runner_ident"] == ident:
+            return journal.runs / entry["file"], journal.report(entry)
     return None
+
+
+def _first_failure(failures: list[Failure]) -> str:
+    """One line for an orchestrator: the first failure's host, task and the first line of its message."""
+    if not failures:
+        return ""
+    first = failures[0]
+    message = (first["message"].strip().splitlines() or [""])[0]
+    more = f" (and {len(failures) - 1} more failed tasks)" if len(failures) > 1 else ""
+    return f"{first['host']}: {first['role'] + ': ' if first['role'] else ''}{first['task']}: {message}{more}"
 
 
 def run(request: Request) -> tuple[int, dict[str, t.Any]]:
@@ -126,9 +172,9 @@ def run(request: Request) -> tuple[int, dict[str, t.Any]]:
         playbook, cmdline = _validate(request, root)
         hosts = target_hosts(root, request.inventory, request.limit)
     except InputError as exc:
-        return 4, {"status": "error", "rc": 4, "error": str(exc), "ident": ident}
+        return 4, bad_input(str(exc), request.playbook, request.limit) | {"ident": ident}
     if not hosts:
-        return 4, {"status": "error", "rc": 4, "error": f"--limit {request.limit!r} matches no host", "ident": ident}
+        return 4, bad_input("the inventory has no hosts", request.playbook, request.limit) | {"ident": ident}
     runner_dir = root / ".runner"
     outcome: dict[str, t.Any] = {"ident": ident, "playbook": request.playbook, "limit": request.limit, "tags": request.tags,
                                  "check": request.check, "hosts": hosts}
@@ -156,14 +202,16 @@ def run(request: Request) -> tuple[int, dict[str, t.Any]]:
         outcome.update(status="busy", rc=3, error=f"hosts in use by another run: {', '.join(sorted(busy.busy))}", busy=busy.busy)
         return 3, outcome | {"duration_s": round(time.monotonic() - started, 3)}
     entry = _journal_entry(root, ident)
+    stats: dict[str, Recap]
+    failed: list[Failure]
     if entry:
-        report = entry["report"]
-        outcome.update(
-            stats=report["recap"],
-            failed_tasks=[f for f in report["failures"] if not f["ignored"]],
-            journal_report=entry["path"],
-        )
+        path, report = entry
+        stats, failed = report["recap"], [f for f in report["failures"] if not f["ignored"]]
+        outcome.update(stats=stats, failed_tasks=failed, journal_report=str(path))
     else:
-        outcome.update(stats=getattr(result, "stats", None) or {}, failed_tasks=[], journal_report=None)
+        stats, failed = getattr(result, "stats", None) or {}, []
+        outcome.update(stats=stats, failed_tasks=failed, journal_report=None)
+    if outcome["status"] != "successful":
+        outcome["error"] = _first_failure(failed) or f"ansible-runner ended with status {outcome['status']}, rc {outcome['rc']}"
     outcome["duration_s"] = round(time.monotonic() - started, 3)
     return (0 if outcome["status"] == "successful" else 2), outcome

@@ -91,3 +91,70 @@ def test_journal_command(tmp_path: pathlib.Path) -> None:
     assert entry["playbook"].endswith("ok.yml") and entry["status"] == "ok" and pathlib.Path(entry["report"]).is_file()
     lines = subprocess.run(_cli(tmp_path, "journal"), capture_output=True, text=True, check=True, env=_env(tmp_path)).stdout
     assert "ok.yml" in lines and "changed=1" in lines
+
+
+def _run_raw(journal: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_cli(journal, *args), capture_output=True, text=True, check=False, env=_env(journal), cwd="/", timeout=300)
+
+
+def test_unknown_or_misspelt_flags_are_bad_input_with_json(tmp_path: pathlib.Path) -> None:
+    playbook = str(HERE / "ok.yml")
+    for flag in ("--limt", "--lim", "--colour"):  # misspelt, an abbreviation, unknown
+        code, out = _run(tmp_path, "run", playbook, "-i", str(INVENTORY), flag, "local-a")
+        assert code == 4 and out["status"] == "error" and out["rc"] == 4, out
+        assert flag in out["error"] and out["playbook"] == playbook
+    code, out = _run(tmp_path, "run", playbook, "--limit", "local-a", "--always-exit-zero", "--colour")
+    assert code == 0 and out["status"] == "error" and out["rc"] == 4 and out["limit"] == "local-a"
+    code, out = _run(tmp_path, "run")
+    assert code == 4 and "playbook" in out["error"]
+    code, out = _run(tmp_path, "journal", "--jsn")
+    assert code == 4 and "--jsn" in out["error"] and out["limit"] is None
+    assert not (tmp_path / "index.json").exists()  # nothing ran
+
+
+def test_a_limit_with_a_part_that_matches_nothing_stops_the_run(tmp_path: pathlib.Path) -> None:
+    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-a,local-z")
+    assert code == 4 and out["status"] == "error" and out["limit"] == "local-a,local-z"
+    assert "'local-z' matches no host" in out["error"] and "nothing ran" in out["error"]
+    assert "hosts" not in out and not (tmp_path / "index.json").exists()
+
+
+def test_a_bad_limit_is_named_as_such(tmp_path: pathlib.Path) -> None:
+    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", f"@{tmp_path / 'no-such-file'}")
+    assert code == 4 and out["error"].startswith("bad --limit") and "inventory did not load" not in out["error"]
+    assert out["playbook"] == str(HERE / "ok.yml") and out["limit"] == f"@{tmp_path / 'no-such-file'}"
+    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(tmp_path / "no-such-inventory.yml"), "--limit", "local-a")
+    assert code == 4 and "the inventory did not load" in out["error"]
+
+
+def test_an_argument_spec_failure_is_one_useful_line(tmp_path: pathlib.Path) -> None:
+    code, out = _run(tmp_path, "run", str(HERE / "argspec.yml"), "-i", str(INVENTORY), "--limit", "local-a")
+    assert code == 2 and out["status"] == "failed"
+    assert out["error"].startswith("local-a: argspec_demo: Validating arguments")
+    assert "role argspec_demo: argument spec validation failed: argument 'argspec_demo_port' is of type str" in out["error"]
+    assert "\n" not in out["error"] and "1 more" not in out["error"]
+    (failure,) = out["failed_tasks"]
+    first, second = failure["message"].splitlines()
+    assert first.startswith("role argspec_demo: argument spec validation failed: ") and "argspec_demo_port" in first
+    assert second == "value of argspec_demo_mode must be one of: a, b, got: c"
+    report = pathlib.Path(out["journal_report"]).read_text()
+    assert "short_description" not in failure["message"] and "argument_spec_data" not in report
+    assert "\n  value of argspec_demo_mode must be one of" in report  # every line of the message stays in its code block
+
+
+def test_journal_command_on_an_empty_journal(tmp_path: pathlib.Path) -> None:
+    result = _run_raw(tmp_path, "journal")
+    assert result.returncode == 0 and "no runs in the journal yet" in result.stdout
+    result = _run_raw(tmp_path, "journal", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+
+
+def test_journal_command_on_a_corrupt_index(tmp_path: pathlib.Path) -> None:
+    for text, words in (("{not json", "is not valid JSON"), ('{"id": 1}', "must be a JSON list"), ('[{"id": "x"}]', "entry 0 is not a run summary")):
+        (tmp_path / "index.json").write_text(text)
+        result = _run_raw(tmp_path, "journal", "--json")
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        out = json.loads(result.stdout)
+        assert out["status"] == "error" and words in out["error"] and "move it aside" in out["error"]
+        result = _run_raw(tmp_path, "journal")
+        assert result.returncode == 1 and result.stdout == "" and words in result.stderr and "Traceback" not in result.stderr

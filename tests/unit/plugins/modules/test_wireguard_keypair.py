@@ -87,3 +87,26 @@ def test_absent_removes_the_key(tmp_path: pathlib.Path) -> None:
     removed = _run(tmp_path, state="absent")
     assert removed["changed"] and not _key(tmp_path).exists()
     assert not _run(tmp_path, state="absent")["changed"]
+
+
+def _fails_with(result: dict, *words: str) -> None:
+    assert result["_rc"] == 2, result["_output"]
+    assert "Traceback" not in result["_output"] and "Exception" not in result["_output"], result["_output"]
+    assert "MODULE FAILURE" not in result["_output"], result["_output"]
+    for word in words:
+        assert word in result["_output"], result["_output"]
+
+
+def test_a_path_that_cannot_hold_a_key_fails_with_the_fix(tmp_path: pathlib.Path) -> None:
+    directory = tmp_path / "keys"
+    directory.mkdir()
+    regular = tmp_path / "not-a-dir"
+    regular.write_text("x")
+    _fails_with(_run(tmp_path, path=str(directory)), f"path {directory} is a directory", "wg0.key")
+    _fails_with(_run(tmp_path, check=True, path=str(directory)), f"path {directory} is a directory")
+    _fails_with(_run(tmp_path, path=f"{tmp_path}/new/"), "is a directory")
+    _fails_with(_run(tmp_path, path=str(regular / "sub" / "wg0.key")), f"is under {regular}, which is a file, not a directory", f"remove {regular}")
+    _fails_with(_run(tmp_path, path=""), "path is empty", "/etc/wireguard/wg0.key")
+    _fails_with(_run(tmp_path, path=str(directory), state="absent"), "is a directory")
+    assert directory.is_dir() and not list(directory.iterdir()) and regular.read_text() == "x"
+    assert not (tmp_path / "new").exists()

@@ -44,6 +44,13 @@ def test_repeated_names_are_refused() -> None:
     assert rules_errors({"name": "a"}, "firewall_rules") == ["firewall_rules must be a list of rules, got dict"]
 
 
+def test_repeated_names_of_mixed_types_are_messages_not_a_crash() -> None:
+    rules = [{"name": n, "ports": [1]} for n in (1, 1, None, None, "a", "a")]
+    errors = rules_errors(rules, "firewall_rules")
+    assert errors[-1] == "firewall_rules: rule name 'a' is used more than once; names must be unique"
+    assert sum("field 'name' must match" in e for e in errors) == 4
+
+
 def test_statements_split_families_and_merge_networks() -> None:
     rule = {"name": "ntp", "proto": "udp", "ports": [123], "sources": ["10.0.0.0/25", "10.0.0.128/25", "fd42::/64"], "comment": "time"}
     assert nft_statements(rule, "timesync") == [
