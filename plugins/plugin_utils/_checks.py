@@ -10,8 +10,6 @@ and nothing else, into rows. Probes that gather data are tasks, never checks.
 
 from __future__ import annotations
 
-import typing as t
-
 __all__ = ["CHECK_ACTIONS", "CheckError", "evaluate", "summary"]
 
 # How the journal recognises the action, whichever way a play spells it.

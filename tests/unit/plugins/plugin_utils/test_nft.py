@@ -9,8 +9,9 @@ from ansible_collections.nova.dgx.plugins.plugin_utils._nft import address_in, n
 
 
 def test_filters_are_registered() -> None:
-    assert set(FilterModule().filters()) == {"firewall_rule_errors", "firewall_rules_errors", "nft_statements", "address_in", "exposed_listener",
-                                               "nft_open_ports", "unexpected_listeners"}
+    assert set(FilterModule().filters()) == {
+        "firewall_rule_errors", "firewall_rules_errors", "nft_statements", "address_in", "exposed_listener", "nft_open_ports", "unexpected_listeners",
+    }
 
 
 @pytest.mark.parametrize(
