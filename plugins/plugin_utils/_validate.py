@@ -142,6 +142,20 @@ def _number(value: object) -> str:
     return "" if isinstance(value, (int, float)) and not isinstance(value, bool) else "must be a number"
 
 
+def _positive_number(value: object) -> str:
+    return "" if not _number(value) and t.cast(float, value) > 0 else "must be a number greater than 0"
+
+
+def _log_prefix(value: object) -> str:
+    ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9 _.:=-]{0,64}", value)
+    return "" if ok else "must be at most 64 letters, digits, spaces or _ . : = - (no quotes: it is written into the nftables ruleset)"
+
+
+def _file_name(value: object) -> str:
+    ok = isinstance(value, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", value)
+    return "" if ok else "must be a file name of lower-case letters, digits, _ and - (no '/' or '..')"
+
+
 def _absolute_path(value: object) -> str:
     ok = isinstance(value, str) and value.startswith("/") and not re.search(r"[\x00-\x1f]", value)
     return "" if ok else "must be an absolute path such as /bin/bash"
@@ -201,6 +215,9 @@ KINDS: dict[str, t.Callable[[object], str]] = {
     "string": _string,
     "bool": _boolean,
     "number": _number,
+    "positive number": _positive_number,
+    "log prefix": _log_prefix,
+    "file name": _file_name,
     "absolute path": _absolute_path,
     "sudoers drop-in": _sudoers_drop_in,
     "account name": _account_name,

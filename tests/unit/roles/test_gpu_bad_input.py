@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+UBUNTU_ARM = {"ansible_facts": {"distribution": "Ubuntu", "distribution_version": "24.04", "architecture": "aarch64",
+                                "distribution_release": "noble"}}
 DEBIAN_ARM = {"ansible_facts": {"distribution": "Debian", "distribution_version": "12", "architecture": "aarch64",
                                 "distribution_release": "bookworm"}}
 
@@ -29,7 +31,12 @@ DEBIAN_ARM = {"ansible_facts": {"distribution": "Debian", "distribution_version"
         ("nova.dgx.cuda", {"cuda_install": "always", "nvidia_driver_repository_key_file": "/k.asc", **DEBIAN_ARM},
          "NVIDIA publishes no CUDA repository for debian 12 on aarch64"),
         ("nova.dgx.docker", {"docker_source": "snap"}, "value of docker_source must be one of: auto, docker, distribution, got: snap"),
-        ("nova.dgx.docker", {"docker_address_pools": [{"base": "172.30.0.0/33", "size": 24}]}, "docker_address_pools[].base[0]"),
+        ("nova.dgx.docker", {"docker_address_pools": [{"base": "172.30.0.0/33", "size": 24}]}, "docker_address_pools[0].base must be a CIDR"),
+        ("nova.dgx.docker", {"docker_daemon_options": {"hosts": ["tcp://0.0.0.0:2375"]}}, "tcp://0.0.0.0:2375 would serve the Docker API"),
+        ("nova.dgx.docker", {"docker_daemon_options": {"live-restore": "yes"}}, "docker_daemon_options.live-restore must be true or false"),
+        ("nova.dgx.nvidia_container_toolkit", {"nvidia_container_toolkit_install": "always", "nvidia_container_toolkit_repository_key_sha256": "z" * 64,
+                                               **UBUNTU_ARM},
+         "nvidia_container_toolkit_repository_key_sha256 is not set"),
         ("nova.dgx.nvidia_container_toolkit", {"nvidia_container_toolkit_runtimes": ["docker", "podman"]},
          "nvidia_container_toolkit_runtimes: podman is not supported; use docker and/or containerd"),
         ("nova.dgx.nvidia_container_toolkit", {"nvidia_container_toolkit_version": "1.18"},

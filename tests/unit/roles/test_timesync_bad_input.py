@@ -15,6 +15,7 @@ import pytest
         ({"timesync_serve": True}, "timesync_serve is true but timesync_allow is empty"),
         ({"timesync_local_stratum": 16}, "timesync_local_stratum must be a whole number from 0 to 15"),
         ({"timesync_max_offset": "fast"}, "argument 'timesync_max_offset' is of type str"),
+        ({"timesync_max_offset": -0.5}, "timesync_max_offset must be a number greater than 0, got float -0.5"),
     ],
 )
 def test_bad_input_fails_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:

@@ -1,0 +1,17 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters for nova.dgx.docker: its daemon.json input checks."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._docker import daemon_errors
+
+
+class FilterModule:
+    """nova.dgx Docker filters."""
+
+    def filters(self) -> dict[str, t.Callable[..., t.Any]]:
+        return {"docker_daemon_errors": daemon_errors}
