@@ -144,8 +144,8 @@ def input_errors(branch: object, reboot: object = "never", kernel_modules: objec
         errors.append(f"nvidia_driver_reboot: {reboot!r} is not supported; use 'auto' (reboot when the driver changed) or 'never'")
     if kernel_modules not in ("open", "proprietary"):
         errors.append(f"nvidia_driver_kernel_modules: {kernel_modules!r} is not supported; use 'open' or 'proprietary'")
-    if mode not in ("auto", "dgx_os", "install"):
-        errors.append(f"nvidia_driver_mode: {mode!r} is not supported; use 'auto', 'dgx_os' or 'install'")
+    if mode not in ("auto", "keep", "install"):
+        errors.append(f"nvidia_driver_mode: {mode!r} is not supported; use 'auto', 'keep' (what the OS ships) or 'install'")
     return errors
 
 
