@@ -109,7 +109,7 @@ GPU_SKIPPED = {("Check the driver", "driver loaded"), ("Check the driver", "driv
 
 def test_gpu_layer_journal_says_which_gpu_checks_were_skipped_and_why() -> None:
     run = _latest_run("site", check_mode=False, limit="")
-    tasks = ("Check the driver", "Check the container toolkit", "Check Docker", "Check nvcc reports CUDA 13.0")
+    tasks = ("Check the driver", "Check the container toolkit", "Check Docker", "Check CUDA")
     rows = [c for c in run["checks"] if c["task"] in tasks]
     assert {c["host"] for c in rows} == {"dgx-spark-01"}
     skipped = {(c["task"], c["item"]) for c in rows if c["result"] == "skipped"}
@@ -118,7 +118,7 @@ def test_gpu_layer_journal_says_which_gpu_checks_were_skipped_and_why() -> None:
     assert [c for c in rows if c["result"] == "fail"] == []
     passed = {c.get("item") or c["task"] for c in rows if c["result"] == "pass"}
     assert {"packages held", "persistence daemon", "container runs", "no TCP socket", "docker runtime",
-            "container via the NVIDIA runtime", "Check nvcc reports CUDA 13.0"} <= passed
+            "container via the NVIDIA runtime", "nvcc reports CUDA 13.0"} <= passed
     report = next((pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal")) / "runs").glob(f"*-{run['id']}.md"))
     assert "skipped (see each row for why)" in report.read_text()
 
