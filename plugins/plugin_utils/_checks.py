@@ -10,13 +10,14 @@ and nothing else, into rows. Probes that gather data are tasks, never checks.
 
 from __future__ import annotations
 
-__all__ = ["CHECK_ACTIONS", "CheckError", "evaluate", "summary"]
+__all__ = ["CHECK_ACTIONS", "DETAIL_LIMIT", "CheckError", "evaluate", "summary"]
 
 # How the journal recognises the action, whichever way a play spells it.
 CHECK_ACTIONS = frozenset({"nova.dgx.checks", "checks"})
 _FIELDS = frozenset({"name", "ok", "detail", "skipped_because"})
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
+# The longest detail a check keeps (the journal shows the same bound).
 DETAIL_LIMIT = 300
 
 

@@ -14,7 +14,7 @@ import difflib
 import time
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._checks import CHECK_ACTIONS
+from ansible_collections.nova.dgx.plugins.plugin_utils._checks import CHECK_ACTIONS, DETAIL_LIMIT
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import Masker
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import Change, Failure, RoleTime, RunReport, TaskRef
 
@@ -41,7 +41,6 @@ class _Check:
 
 
 _CHECK_RESULT = {"failed": "fail", "unreachable": "fail", "skipped": "skipped"}
-_DETAIL_LIMIT = 300
 
 
 def _check_rows(result: dict[str, t.Any], outcome: str) -> list[tuple[str, str, str]]:
@@ -57,7 +56,7 @@ def _check_rows(result: dict[str, t.Any], outcome: str) -> list[tuple[str, str, 
                 for r in rows if isinstance(r, dict)]
     if outcome == "skipped":
         return []
-    message = "" if hidden else " ".join(str(result.get("msg") or "").split())[:_DETAIL_LIMIT]
+    message = "" if hidden else " ".join(str(result.get("msg") or "").split())[:DETAIL_LIMIT]
     return [("", _CHECK_RESULT.get(outcome, "pass"), message)]
 
 
