@@ -60,11 +60,30 @@ def test_check_mode_on_the_whole_fresh_fleet() -> None:
     assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in recap.values())
 
 
-def test_converge() -> None:
-    rc, output, recap = playbook("site.yml")
+def package_cache(action: str) -> None:
+    subprocess.run([str(ROOT / "scripts/package-cache"), action], check=True, capture_output=True)
+
+
+def proxy_of(host: str) -> str:
+    """What apt on a lab host is told to use (the harness's .config/apt-proxy/detect)."""
+    probe = ["docker", "exec", f"nova-lab-{host}", "/etc/nova-package-cache/detect"]
+    return subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+
+
+# The package cache is a test harness convenience and must fail safe: the first converge, which
+# downloads every package the platform needs, runs with it stopped and goes to the mirror directly.
+def test_converge_with_the_package_cache_stopped() -> None:
+    package_cache("stop")
+    try:
+        assert {host: proxy_of(host) for host in LAB} == dict.fromkeys(LAB, "DIRECT")
+        rc, output, recap = playbook("site.yml")
+    finally:
+        package_cache("start")
     assert rc == 0, output
     assert set(recap) == LAB
     assert all(r["changed"] > 0 and r["failed"] == 0 for r in recap.values())
+    # Started again, the hosts use it once more (proving the stop above was what changed).
+    assert re.fullmatch(r"http://[0-9.]+:3142", proxy_of("db-01")), proxy_of("db-01")
 
 
 def test_second_run_changes_nothing() -> None:
