@@ -18,14 +18,12 @@ TEST_JOURNAL := $(CURDIR)/build/journal
 # Molecule scenarios run on the lab's base image, whose tag follows its build script.
 export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
 
-SCENARIOS := $(sort $(notdir $(wildcard molecule/*)))
-
-.PHONY: help venv engine image standin lab lab-down demo test lint sanity unit molecule lab-test build bench clean
+.PHONY: help venv engine cache image standin setup lab lab-down demo test lint sanity unit molecule lab-test build bench clean
 
 help:
 	@echo "make demo   set up everything, start the lab, run site.yml against it"
 	@echo "make test   set up everything, then lint, sanity, unit tests, Molecule, lab test"
-	@echo "steps: venv engine image standin lab lab-down lint sanity unit molecule lab-test build bench clean"
+	@echo "steps: venv engine cache image standin setup lab lab-down lint sanity unit molecule lab-test build bench clean"
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ needed" >&2; exit 1; }
@@ -46,6 +44,10 @@ venv: $(STAMP) $(COLLECTION_LINK)
 engine:
 	scripts/setup-host
 
+# apt-cacher-ng for the lab's hosts and Molecule's instances (tests only; docs/testing.md).
+cache: engine
+	scripts/package-cache start
+
 image: engine
 	scripts/build-lab-image >/dev/null
 
@@ -53,7 +55,9 @@ image: engine
 standin: venv
 	$(BIN)/python scripts/build-standin-repo >/dev/null
 
-lab: venv image standin
+setup: venv cache image standin
+
+lab: setup
 	scripts/lab up
 
 lab-down:
@@ -75,16 +79,26 @@ sanity: venv
 unit: venv
 	pytest -q tests/unit
 
-molecule: venv image standin
+# Two scenarios at a time (NOVA_MOLECULE_JOBS); one: scripts/molecule-all NAME.
+molecule: setup
 	export NOVA_LAB_PLATFORM="$$(scripts/lab platform)"; \
-	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
+	scripts/molecule-all
 
 # The Done-when of the site playbook: a fresh lab, check mode first, converge, then changed=0.
-lab-test: venv image standin
+lab-test: setup
 	scripts/lab reset
 	NOVA_DGX_JOURNAL_DIR=$(TEST_JOURNAL) pytest -q tests/integration
 
-test: lint sanity unit molecule lab-test
+# Each stage timed; the table (stages, Molecule scenarios, lab tests) is printed at the end,
+# pass or fail. The first failed stage stops the run.
+TIMINGS := $(CURDIR)/build/timings.tsv
+export NOVA_DGX_TIMINGS := $(TIMINGS)
+test: venv
+	@rm -f $(TIMINGS); mark="$$(scripts/package-cache mark)"; status=0; \
+	for stage in setup lint sanity unit molecule lab-test; do \
+	  scripts/timings run $$stage -- $(MAKE) --no-print-directory $$stage || { status=1; break; }; \
+	done; \
+	scripts/timings report; scripts/package-cache stats "$$mark"; exit $$status
 
 build: venv
 	mkdir -p build

@@ -71,4 +71,4 @@ def test_no_security_update_is_pending(host) -> None:
 
 def test_fleet_hosts_block(host) -> None:
     hosts = host.file("/etc/hosts").content_string
-    assert "# BEGIN nova.dgx fleet hosts\n192.0.2.10\tinstance\n# END nova.dgx fleet hosts" in hosts
+    assert "# BEGIN nova.dgx fleet hosts\n192.0.2.10\tmolecule-base\n# END nova.dgx fleet hosts" in hosts
