@@ -117,6 +117,8 @@ def _command_line() -> str:
             hide = True
         elif word.startswith("--extra-vars=") and not word.startswith("--extra-vars=@"):
             word = "--extra-vars=<hidden>"
+        elif word.startswith("-e") and not word.startswith(("-e@", "--")):
+            word = "-e<hidden>"  # -eVALUE, the value joined to the flag
         words.append(word)
     return " ".join([os.path.basename(words[0]), *words[1:]]) if words else ""
 

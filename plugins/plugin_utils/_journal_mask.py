@@ -11,16 +11,30 @@ import typing as t
 
 MASK = "********"
 SECRET_KEY = re.compile(
-    r"(pass(word|wd|phrase)?|secret|token|private_?key|api_?key|access_?key|credential|auth|cookie|session_?key|pwd|vault_pass)",
+    r"(pass(word|wd|phrase)?|secret|token|private_?key|api_?key|access_?key|credential|auth|cookie|session_?key|pwd|vault_pass"
+    r"|preshared_?key|psk|(?<!public)(?<!pub)_key$)",
     re.I,
 )
-# "password = hunter2", "token: abc", "API_KEY=xyz" inside free text and diffs.
+# "password = hunter2", "token: abc", "API_KEY=xyz", "PresharedKey = ..." inside free text and diffs.
 _INLINE = re.compile(
-    r"(?P<key>[\w.-]*(?:pass(?:word|wd|phrase)?|secret|token|private_?key|api_?key|access_?key|credential)[\w.-]*)"
+    r"(?P<key>[\w.-]*(?:pass(?:word|wd|phrase)?|secret|token|private_?key|api_?key|access_?key|credential|preshared_?key|psk)[\w.-]*)"
     r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',}]+)",
     re.I,
 )
+# Forms without = or : (value in the group "value"): URL userinfo (scheme://user:PASS@host),
+# an Authorization header or a bare bearer token, and netrc's "login USER password PASS" or a
+# line that is only "password PASS".
+_FORMS = (
+    re.compile(r"(?P<lead>\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)(?P<value>[^\s@/]+)(?=@)", re.I),
+    re.compile(r"(?P<lead>\bauthorization\s*[:=]\s*(?:bearer|basic|token|negotiate)\s+)(?P<value>[^\s\"',}]+)", re.I),
+    re.compile(r"(?P<lead>\bbearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})", re.I),
+    re.compile(r"(?P<lead>\blogin\s+\S+\s+(?:password|passwd)\s+)(?P<value>\S+)", re.I),
+    re.compile(r"(?P<lead>^[ \t]*(?:password|passwd)[ \t]+)(?P<value>\S+)(?=[ \t]*$)", re.I | re.M),
+)
 _MIN_SECRET_LEN = 4
+# A value found inline is masked where it stands; it is also masked everywhere else in the report
+# only when it looks like a secret, so "password=value" in a task name does not mask every "value".
+_WORDLIKE = re.compile(r"^[A-Za-z]{1,11}$")
 
 
 class Masker:
@@ -58,13 +72,22 @@ class Masker:
         elif value is not None and len(str(value)) >= _MIN_SECRET_LEN:
             self.secrets.add(str(value))
 
+    def _found(self, secret: str) -> None:
+        if secret != MASK and not _WORDLIKE.match(secret):
+            self._remember(secret)
+
     def text(self, value: str) -> str:
         def inline(match: re.Match[str]) -> str:
-            if match.group("value") != MASK:
-                self._remember(match.group("value"))
+            self._found(match.group("value"))
             return f"{match.group('key')}{match.group('sep')}{MASK}"
 
+        def form(match: re.Match[str]) -> str:
+            self._found(match.group("value"))
+            return f"{match.group('lead')}{MASK}"
+
         value = _INLINE.sub(inline, value)
+        for pattern in _FORMS:
+            value = pattern.sub(form, value)
         for secret in sorted(self.secrets, key=len, reverse=True):
             value = value.replace(secret, MASK)
         return value

@@ -80,7 +80,9 @@ def _validate(request: Request, root: pathlib.Path) -> tuple[pathlib.Path, list[
     cmdline = []
     for value in request.extra_vars:
         if not value.startswith("@"):
-            raise InputError(f"--extra-vars {value!r}: pass variables as @file (a YAML or JSON file), so they stay out of process lists and artifacts")
+            # The value is not quoted back: it may be a secret typed inline.
+            raise InputError("--extra-vars: an inline value was refused (not repeated here); pass variables as @file "
+                             "(a YAML or JSON file), so they stay out of process lists and artifacts")
         path = pathlib.Path(value[1:]).expanduser().resolve()
         if not path.is_file():
             raise InputError(f"--extra-vars {value!r}: no such file")
@@ -194,6 +196,9 @@ def run(request: Request) -> tuple[int, dict[str, t.Any]]:
             )
             artifacts = private / "artifacts" / ident
             outcome.update(status=result.status, rc=result.rc, artifacts=str(artifacts))
+            # ansible-runner's `command` holds the whole process environment (a VAULT_TOKEN on the
+            # controller would be in it): it never stays, whatever keep_artifacts says.
+            (artifacts / "command").unlink(missing_ok=True)
             if not request.keep_artifacts:
                 # Raw events and stdout hold task output that the journal masks; they do not stay on disk.
                 shutil.rmtree(artifacts / "job_events", ignore_errors=True)

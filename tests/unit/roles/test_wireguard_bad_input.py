@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+import pathlib
+import subprocess
+import sys
 
 import pytest
 
@@ -38,3 +43,25 @@ def test_bad_input_fails_before_any_host_is_touched(run_role, variables: dict, e
 )
 def test_bad_names_fail_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
     run_role.failed_before_any_host(run_role("nova.dgx.wireguard", variables), expected)
+
+
+@pytest.mark.parametrize(
+    ("variables", "secret"),
+    [
+        ({"wireguard_preshared_keys": False, "wireguard_extra_peers": [LAPTOP]}, False),
+        ({"wireguard_preshared_keys": True, "wireguard_extra_peers": []}, True),
+        # An extra peer's own preshared key makes the file secret even with fleet PSKs off.
+        ({"wireguard_preshared_keys": False, "wireguard_extra_peers": [LAPTOP, dict(LAPTOP, name="t", preshared_key=KEY)]}, True),
+    ],
+)
+def test_the_interface_file_is_written_without_diff_when_it_holds_a_psk(tmp_path, variables: dict, secret: bool) -> None:
+    root = pathlib.Path(__file__).resolve().parents[3]
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"), NOVA_DGX_JOURNAL_DIR=str(tmp_path / "journal"))
+    done = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.debug",
+         "-a", "msg=secret:{{ _wireguard_config_secret | bool }}", "-e", f"@{root / 'roles/wireguard/vars/main.yml'}",
+         "-e", f"@{tmp_path / 'vars.json'}"],
+        capture_output=True, text=True, check=False, cwd=tmp_path, env=env, timeout=120,
+    )
+    assert f"secret:{secret}" in done.stdout, done.stdout + done.stderr

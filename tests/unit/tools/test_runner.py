@@ -40,6 +40,14 @@ def test_successful_run(tmp_path: pathlib.Path) -> None:
     artifacts = pathlib.Path(out["artifacts"])
     assert (artifacts / "status").read_text() == "successful"
     assert not (artifacts / "job_events").exists() and not (artifacts / "stdout").exists()
+    # ansible-runner's `command` file holds the whole process environment: never kept.
+    assert not (artifacts / "command").exists() and (artifacts / "rc").exists()
+
+
+def test_an_inline_extra_var_is_refused_without_repeating_it(tmp_path: pathlib.Path) -> None:
+    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "-e", "db_password=Planted-Inline-9")
+    assert code == 4 and out["status"] == "error"
+    assert "Planted-Inline-9" not in json.dumps(out) and "@file" in out["error"]
 
 
 def test_failed_run_reports_masked_failures_and_exit_codes(tmp_path: pathlib.Path) -> None:

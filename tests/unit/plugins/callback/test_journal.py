@@ -179,3 +179,19 @@ def test_a_check_that_breaks_the_contract_is_one_failed_row_saying_why(tmp_path:
     (row,) = run["checks"]
     assert (row["task"], row["host"], row["result"]) == ("Check with no detail", "local-b", "fail")
     assert "checks[0] (silent): 'detail' is empty" in row["detail"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["/x/ansible-playbook", "-e", "db_password=Planted-1", "site.yml"], "ansible-playbook -e <hidden> site.yml"),
+        (["/x/ansible-playbook", "-edb_password=Planted-1", "site.yml"], "ansible-playbook -e<hidden> site.yml"),
+        (["/x/ansible-playbook", "--extra-vars=token=Planted-1", "-e@vars.yml"], "ansible-playbook --extra-vars=<hidden> -e@vars.yml"),
+        (["/x/ansible-playbook", "--extra-vars", "@vars.yml", "--check"], "ansible-playbook --extra-vars @vars.yml --check"),
+    ],
+)
+def test_the_recorded_command_line_hides_every_inline_extra_var(monkeypatch: pytest.MonkeyPatch, argv: list[str], expected: str) -> None:
+    from ansible_collections.nova.dgx.plugins.callback import journal  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(sys, "argv", argv)
+    assert journal._command_line() == expected

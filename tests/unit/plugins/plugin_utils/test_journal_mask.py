@@ -27,3 +27,41 @@ def test_short_values_are_not_treated_as_secrets() -> None:
     masker = Masker()
     masker.data({"password": "x"})
     assert masker.text("x marks the spot") == "x marks the spot"
+
+
+def test_forms_without_an_equals_sign_are_masked() -> None:
+    masker = Masker()
+    text = masker.text(
+        "+PresharedKey = Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo=\n"
+        "machine db.example login ops password n3tRc-Pass\n"
+        "password Another-0ne\n"
+        "clone https://deploy:gh-T0ken-xyz@git.example/repo.git\n"
+        "Authorization: Bearer eyJhbGciOi.JIUzI1NiJ9\n"
+        "curl -H 'X: y' --oauth2-bearer abcdefgh12345678\n"
+    )
+    for planted in ("Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo=", "n3tRc-Pass", "Another-0ne", "gh-T0ken-xyz",
+                    "eyJhbGciOi.JIUzI1NiJ9", "abcdefgh12345678"):
+        assert planted not in text, planted
+        assert masker.text(f"seen again: {planted}") == f"seen again: {MASK}", planted
+    assert "https://deploy:" in text and "@git.example/repo.git" in text, "the user and host stay readable"
+
+
+def test_names_ending_in_key_are_secret_but_public_keys_are_not() -> None:
+    masker = Masker()
+    data = masker.data({"ngc_api_key": "nvapi-123456", "wireguard_psk": "psk-value-1", "cluster_key": "k3s-join-1",
+                        "public_key": "pub-visible", "key_name": "visible"})
+    assert data == {"ngc_api_key": MASK, "wireguard_psk": MASK, "cluster_key": MASK, "public_key": "pub-visible", "key_name": "visible"}
+
+
+def test_a_common_word_after_password_is_not_masked_everywhere() -> None:
+    masker = Masker()
+    assert masker.text("Set password=value for the user") == f"Set password={MASK} for the user"
+    assert masker.text("the value stays readable") == "the value stays readable"
+    masker.text("token=Rea1-Secret")
+    assert masker.text("Rea1-Secret again") == f"{MASK} again"
+
+
+def test_prose_about_passwords_is_left_alone() -> None:
+    masker = Masker()
+    text = "the password is rotated nightly; see the password policy"
+    assert masker.text(text) == text
