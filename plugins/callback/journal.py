@@ -21,8 +21,12 @@ description:
     tasks, the time per role, and a pass/fail/skipped row for each check reported through
     C(nova.dgx.checks) (probes and other tasks are never rows).
   - Never writes a secret. Results of C(no_log) tasks are never read; values under keys that look
-    secret (password, token, secret, private_key, api_key, ...) are masked, and so is every other
-    occurrence of those values, and C(key=value) secrets inside text and diffs.
+    secret (password, token, secret, private_key, api_key, *_key, psk, ...) are masked, and so is every
+    other occurrence of those values, and C(key=value) secrets, URL passwords, bearer tokens and
+    netrc passwords inside text and diffs.
+  - Learns secret values before they show up, from extra vars, play vars, each play host's
+    variables (group_vars, host_vars, vars_files, inventory) and every task result (a token set with
+    C(set_fact) or returned by a module), by name, and every C(!vault) value whatever its name.
   - Never breaks or stalls a run. Its own errors become one warning; files are written atomically;
     concurrent runs serialise on a lock for C(INDEX.md) only; a run stopped by SIGINT or SIGTERM still
     leaves a report marked interrupted.
@@ -71,6 +75,7 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_core_version
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_argspec import argument_spec_failure
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import SECRET_KEY
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_record import RunRecord
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_store import Journal
 
@@ -103,6 +108,18 @@ def _git_commit(directory: str) -> str:
         return head.stdout.strip() + (" (uncommitted changes)" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+_MAGIC = frozenset({"hostvars", "groups", "group_names", "inventory_hostname", "inventory_hostname_short", "inventory_dir",
+                    "inventory_file", "playbook_dir", "play_hosts", "ansible_play_hosts", "omit", "role_names", "environment",
+                    "vars"})
+
+
+def _host_variables(variables: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A host's variables without gathered facts and Ansible's own magic variables, which name
+    nothing secret but would be read for every host."""
+    return {k: v for k, v in variables.items()
+            if k not in _MAGIC and not (k.startswith("ansible_") and not SECRET_KEY.search(k))}
 
 
 def _command_line() -> str:
@@ -224,8 +241,17 @@ class CallbackModule(CallbackBase):
     @_guarded
     def v2_playbook_on_play_start(self, play: t.Any) -> None:
         if self._record is not None:
-            self._record.learn_secrets(play.get_variable_manager().extra_vars)
+            manager = play.get_variable_manager()
+            self._record.learn_secrets(manager.extra_vars)
             self._record.learn_secrets(play.vars)
+            # group_vars, host_vars, vars_files and inventory variables: by name, and every !vault value.
+            try:
+                hosts = manager._inventory.get_hosts(play.hosts) if manager._inventory is not None else []
+            except Exception:  # pylint: disable=broad-exception-caught  # e.g. a templated pattern: Ansible reports it
+                hosts = []
+            for host in hosts:
+                variables = manager.get_vars(play=play, host=host, include_hostvars=False)
+                self._record.learn_data_secrets(_host_variables(variables))
 
     # -- tasks and results -----------------------------------------------------------
 
@@ -242,6 +268,9 @@ class CallbackModule(CallbackBase):
 
     def _result(self, result: t.Any, outcome: str, ignored: bool = False) -> None:
         if self._record is not None:
+            if outcome in ("ok", "changed") and not result._result.get("_ansible_no_log"):
+                # A token set with set_fact or returned by a module is masked wherever it shows up later.
+                self._record.learn_data_secrets(result._result)
             data = argument_spec_failure(result._result) if outcome == "failed" else result._result
             self._record.result(result._task._uuid, result._host.get_name(), outcome, data, ignored)
 

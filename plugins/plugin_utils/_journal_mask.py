@@ -9,6 +9,12 @@ from __future__ import annotations
 import re
 import typing as t
 
+try:  # ansible-core 2.19: a !vault value, and a plain string decrypted from one, are recognisable.
+    from ansible._internal._datatag._tags import VaultedValue
+    from ansible.parsing.vault import EncryptedString
+except ImportError:  # pragma: no cover - the collection requires 2.19
+    VaultedValue = EncryptedString = None
+
 MASK = "********"
 SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|private_?key|api_?key|access_?key|credential|auth|cookie|session_?key|pwd|vault_pass"
@@ -37,13 +43,44 @@ _MIN_SECRET_LEN = 4
 _WORDLIKE = re.compile(r"^[A-Za-z]{1,11}$")
 
 
+def vaulted(value: t.Any) -> str | None:
+    """The plaintext of a !vault value (or of a string decrypted from one), else None."""
+    try:
+        if EncryptedString is not None and isinstance(value, EncryptedString):
+            return str(value)
+        if VaultedValue is not None and isinstance(value, str) and VaultedValue.is_tagged_on(value):
+            return str(value)
+    except Exception:  # pylint: disable=broad-exception-caught  # no vault secret here: it cannot leak either
+        return None
+    return None
+
+
 class Masker:
     """Remembers secret values as it masks, so later text can be scrubbed of them too."""
 
     def __init__(self) -> None:
         self.secrets: set[str] = set()
 
+    def learn(self, value: t.Any, key: str = "") -> None:
+        """Remember secrets in data without masking or reading free text: values under secret-looking
+        names, and every !vault value whatever its name (host variables, task results)."""
+        plain = vaulted(value)
+        if plain is not None:
+            self._remember(plain)
+        elif key and SECRET_KEY.search(key) and not isinstance(value, (bool, type(None))):
+            self._remember(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.learn(v, str(k))
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                self.learn(v)
+
     def data(self, value: t.Any, key: str = "") -> t.Any:
+        plain = vaulted(value)
+        if plain is not None:
+            self._remember(plain)
+            return MASK
         if key and SECRET_KEY.search(key) and not isinstance(value, (bool, type(None))):
             self._remember(value)
             return MASK

@@ -85,6 +85,13 @@ class RunRecord:
         masker.data(variables)
         self.secret_values |= {v for v in masker.secrets if "{{" not in v}
 
+    def learn_data_secrets(self, data: t.Any) -> None:
+        """Remember secrets found by name or as !vault values in data (host variables, a task's
+        result, facts set with set_fact), without reading free text."""
+        masker = Masker()
+        masker.learn(data)
+        self.secret_values |= {v for v in masker.secrets if "{{" not in v}
+
     def task_start(self, uuid: str, name: str, role: str, action: str) -> None:
         self.tasks[uuid] = _Task(name=name, role=role, checks=action in CHECK_ACTIONS, started=self.clock())
 

@@ -195,3 +195,17 @@ def test_the_recorded_command_line_hides_every_inline_extra_var(monkeypatch: pyt
 
     monkeypatch.setattr(sys, "argv", argv)
     assert journal._command_line() == expected
+
+
+SECRETS_PLANTED = ("Planted-GroupVar-77", "Planted-HostVar-88", "Planted-Vaulted-66", "Planted-SetFact-55", "Planted-Psk-Inline-12")
+
+
+def test_secrets_from_vars_files_vault_and_set_fact_never_reach_the_journal(tmp_path: pathlib.Path) -> None:
+    result = _play(tmp_path, "--diff", "--vault-password-file", str(HERE / "vault-password.txt"), playbook="secrets.yml")
+    for secret in SECRETS_PLANTED[:4]:
+        assert secret in result.stdout, "the play really printed it (else the test proves nothing)"
+    (run,) = _runs(tmp_path)
+    text = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    for secret in SECRETS_PLANTED:
+        assert secret not in text, f"{secret} leaked into the journal"
+    assert "for the value" in json.dumps(run), "a plain word is not masked"
