@@ -24,8 +24,11 @@ ALPHABETS = {
 }
 KINDS = ("password", "wireguard_psk", "token_hex")
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_ARMOR = re.compile(r"-----BEGIN PGP PUBLIC KEY BLOCK-----\s*\n(?:[A-Za-z-]+: .*\n)*\s*\n?(?P<body>[A-Za-z0-9+/=\s]+?)(?:\n=[A-Za-z0-9+/]{4})?\s*-----END PGP PUBLIC KEY BLOCK-----",
-                    re.S)
+_ARMOR = re.compile(
+    r"-----BEGIN PGP PUBLIC KEY BLOCK-----\s*\n(?:[A-Za-z-]+: .*\n)*\s*\n?"
+    r"(?P<body>[A-Za-z0-9+/=\s]+?)(?:\n=[A-Za-z0-9+/]{4})?\s*-----END PGP PUBLIC KEY BLOCK-----",
+    re.S,
+)
 # OpenPGP packet tags (RFC 9580 section 5): 6 public key, 5 secret key.
 _PUBLIC_KEY, _SECRET_KEY = 6, 5
 
@@ -154,4 +157,4 @@ def generate(policy: dict[str, t.Any]) -> str:
     if kind == "token_hex":
         return _random.token_hex(int(policy.get("bytes", 32)))
     alphabet = ALPHABETS[policy.get("alphabet", "alnum")]
-    return "".join(_random.choice(alphabet) for _ in range(int(policy.get("length", 32))))
+    return "".join(_random.choice(alphabet) for _position in range(int(policy.get("length", 32))))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Copy one file out of a checked archive (zip or wheel, or tar with any compression) on the
 controller: extract-member.py ARCHIVE MEMBER DEST. Written atomically; nothing else is unpacked."""
 
