@@ -23,7 +23,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 _SCHEMES = ("https", "http", "file")
-_FIELDS = {"name", "url", "sha256", "sha256_var", "dest", "owner", "group", "mode", "mirror_path"}
+_FIELDS = {"name", "url", "sha256", "sha256_var", "dest", "owner", "group", "mode", "mirror_path", "extract"}
+_ARCHIVES = (".zip", ".whl", ".tar.gz", ".tgz", ".tar", ".tar.xz")
 
 
 def _sha(value: object) -> str:
@@ -53,6 +54,12 @@ def artifact_errors(artifact: object, where: str = "base_artifact") -> list[str]
     mode = artifact.get("mode", "0644")
     if not isinstance(mode, str) or not _MODE.match(mode):
         errors.append(f"{where}.mode must be an octal string such as '0644' (quote it in YAML), got {mode!r}")
+    extract = artifact.get("extract")
+    if extract is not None:
+        if not isinstance(extract, str) or not extract or extract.startswith("/") or ".." in extract.split("/") or extract.endswith("/"):
+            errors.append(f"{where}.extract must be the relative path of one file inside the archive, got {extract!r}")
+        elif isinstance(url, str) and not urllib.parse.urlsplit(url).path.endswith(_ARCHIVES):
+            errors.append(f"{where}.extract takes a file out of an archive, but {where}.url does not end in {', '.join(_ARCHIVES)}")
     mirror_path = artifact.get("mirror_path")
     if mirror_path is not None and (not isinstance(mirror_path, str) or mirror_path.startswith("/") or ".." in mirror_path.split("/")):
         errors.append(f"{where}.mirror_path must be a relative path under base_artifact_mirror, got {mirror_path!r}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import grp
 import hashlib
+import io
 import json
 import os
 import pathlib
@@ -13,6 +14,10 @@ import pwd
 import re
 import subprocess
 import sys
+import tarfile
+import zipfile
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 URL = "https://downloads.example.invalid/tools/v1.2.3/example-tool"
@@ -87,3 +92,43 @@ def test_an_unpinned_artifact_is_refused_saying_how_to_pin_it(tmp_path: pathlib.
     assert rc == 2, output
     assert "no pinned SHA-256 (example_tool_sha256 is '')" in " ".join(output.split()).replace("''", "'")
     assert "Download on the controller" not in output
+
+
+def _archive(tmp_path: pathlib.Path, kind: str, files: dict[str, bytes]) -> tuple[str, str]:
+    """An archive in the mirror at its upstream path; returns (url, sha256)."""
+    url = f"https://downloads.example.invalid/tools/v1.2.3/bundle.{kind}"
+    target = tmp_path / "mirror/downloads.example.invalid/tools/v1.2.3" / f"bundle.{kind}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "whl":
+        with zipfile.ZipFile(target, "w") as bundle:
+            for name, data in files.items():
+                bundle.writestr(name, data)
+    else:
+        with tarfile.open(target, "w:gz") as bundle:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                bundle.addfile(info, io.BytesIO(data))
+    return url, hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["whl", "tar.gz"])
+def test_one_file_out_of_a_checked_archive(tmp_path: pathlib.Path, kind: str) -> None:
+    url, sha = _archive(tmp_path, kind, {"pkg-1.0.data/purelib/pkg/bin/tool": b"\x7fELF binary\n", "pkg/other.py": b"x = 1\n"})
+    dest = tmp_path / "host/usr/bin/tool"
+    dest.parent.mkdir(parents=True)
+    artifact = {"name": "tool", "url": url, "sha256": sha, "dest": str(dest), "mode": "0755", "extract": "pkg-1.0.data/purelib/pkg/bin/tool",
+                "owner": pwd.getpwuid(os.getuid()).pw_name, "group": grp.getgrgid(os.getgid()).gr_name}
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0, output
+    assert dest.read_bytes() == b"\x7fELF binary\n" and oct(dest.stat().st_mode & 0o777) == "0o755"
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()) == sorted([f"{sha}-bundle.{kind}", "tool"])
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and _changed(output) == 0, output
+
+
+def test_a_member_the_archive_lacks_is_named(tmp_path: pathlib.Path) -> None:
+    url, sha = _archive(tmp_path, "whl", {"pkg/bin/tool": b"x"})
+    dest = tmp_path / "host/tool"
+    rc, output = _run(tmp_path, {"name": "tool", "url": url, "sha256": sha, "dest": str(dest), "extract": "pkg/bin/bao"})
+    assert rc == 2 and "has no file pkg/bin/bao" in output and not dest.exists(), output

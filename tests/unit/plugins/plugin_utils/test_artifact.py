@@ -38,6 +38,9 @@ def test_without_a_pinned_checksum_the_message_says_how_to_pin_it() -> None:
     ({"name": "has space"}, "name must be a short name"),
     ({"mirror_path": "../escape"}, "mirror_path must be a relative path"),
     ({"checksum": SHA}, "base_artifact.checksum: unknown field"),
+    ({"extract": "../bin/bao"}, "extract must be the relative path of one file"),
+    ({"extract": "/bin/bao"}, "extract must be the relative path of one file"),
+    ({"url": "https://example.org/bao", "extract": "bin/bao"}, "extract takes a file out of an archive"),
 ])
 def test_bad_requests_name_the_field(change: dict, message: str) -> None:
     errors = artifact_errors({**WHEEL, **change})

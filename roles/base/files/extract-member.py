@@ -1,0 +1,36 @@
+"""Copy one file out of a checked archive (zip or wheel, or tar with any compression) on the
+controller: extract-member.py ARCHIVE MEMBER DEST. Written atomically; nothing else is unpacked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tarfile
+import zipfile
+
+
+def main() -> None:
+    archive, member, dest = sys.argv[1:4]
+    os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
+    partial = f"{dest}.part"
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as bundle, bundle.open(member) as source, open(partial, "wb") as out:
+                shutil.copyfileobj(source, out)
+        else:
+            with tarfile.open(archive) as bundle:
+                source = bundle.extractfile(bundle.getmember(member))
+                if source is None:
+                    sys.exit(f"extract: {member} in {os.path.basename(archive)} is not a regular file")
+                with source, open(partial, "wb") as out:
+                    shutil.copyfileobj(source, out)
+    except KeyError:
+        sys.exit(f"extract: {os.path.basename(archive)} has no file {member}; list its files (unzip -l or tar -tf) and correct extract")
+    except (OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
+        sys.exit(f"extract: {os.path.basename(archive)}: {exc}")
+    os.replace(partial, dest)
+
+
+if __name__ == "__main__":
+    main()
