@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
+import typing as t
 
 import pytest
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg makes t
 
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def keys(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[dict[str, str]]:
     home = tmp_path_factory.mktemp("gnupg")
     home.chmod(0o700)
     gpg = ["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
@@ -31,8 +32,10 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     binary = subprocess.run([*gpg, "--export", "operator-1@nova.test"], check=True, capture_output=True).stdout
     private = subprocess.run([*gpg, "--export-secret-keys", "--armor", "operator-1@nova.test"], check=True, capture_output=True, text=True).stdout
     secret_binary = subprocess.run([*gpg, "--export-secret-keys", "operator-1@nova.test"], check=True, capture_output=True).stdout
-    return {"armored": public, "base64": base64.b64encode(binary).decode(), "private": private,
-            "private_base64": base64.b64encode(secret_binary).decode(), "binary_b64": base64.b64encode(binary).decode()}
+    yield {"armored": public, "base64": base64.b64encode(binary).decode(), "private": private,
+           "private_base64": base64.b64encode(secret_binary).decode(), "binary_b64": base64.b64encode(binary).decode()}
+    # gpg leaves an agent running for the home directory: stop it with the test.
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True)
 
 
 def test_public_keys_pass_in_both_forms(keys: dict[str, str]) -> None:
