@@ -32,7 +32,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[dict[str, str]]
     binary = subprocess.run([*gpg, "--export", "operator-1@nova.test"], check=True, capture_output=True).stdout
     private = subprocess.run([*gpg, "--export-secret-keys", "--armor", "operator-1@nova.test"], check=True, capture_output=True, text=True).stdout
     secret_binary = subprocess.run([*gpg, "--export-secret-keys", "operator-1@nova.test"], check=True, capture_output=True).stdout
-    yield {"armored": public, "base64": base64.b64encode(binary).decode(), "private": private,
+    yield {"sign_only": sign_only, "armored": public, "base64": base64.b64encode(binary).decode(), "private": private,
            "private_base64": base64.b64encode(secret_binary).decode(), "binary_b64": base64.b64encode(binary).decode()}
     # gpg leaves an agent running for the home directory: stop it with the test.
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True)
