@@ -29,10 +29,16 @@ def vault_sans(names: list[str]) -> list[str]:
     return out
 
 
+def vault_key_files(keys: list[str], directory: str, prefix: str) -> list[dict[str, str]]:
+    """nova.dgx.files entries that put public keys at <directory>/<prefix>-<n>.b64, for -pgp-keys."""
+    return [{"path": f"{directory}/{prefix}-{index}.b64", "content": f"{key}\n", "owner": "root", "group": "root", "mode": "0644"}
+            for index, key in enumerate(keys)]
+
+
 class FilterModule:
     """nova.dgx secrets-layer filters."""
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
         return {"vault_init_errors": vault_init_errors, "vault_san_errors": san_errors, "vault_path_errors": path_errors,
                 "vault_policy_errors": policy_errors, "vault_pgp_base64": pgp_base64,
-                "vault_sans": vault_sans}
+                "vault_sans": vault_sans, "vault_key_files": vault_key_files}
