@@ -67,14 +67,18 @@ class Masker:
         plain = vaulted(value)
         if plain is not None:
             self._remember(plain)
-        elif key and SECRET_KEY.search(key) and not isinstance(value, (bool, type(None))):
-            self._remember(value)
         elif isinstance(value, dict):
+            # A mapping under a secret-looking name is searched, not swallowed whole: getent's
+            # `getent_passwd` holds every account, and "sync" or "root" are not secrets.
             for k, v in value.items():
                 self.learn(v, str(k))
         elif isinstance(value, (list, tuple)):
             for v in value:
-                self.learn(v)
+                self.learn(v, key if key and SECRET_KEY.search(key) and not isinstance(v, (dict, list, tuple)) else "")
+        elif key and SECRET_KEY.search(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            # A plain word under a secret-looking option name is a setting (update_password: always).
+            if not _WORDLIKE.match(str(value)):
+                self._remember(value)
 
     def data(self, value: t.Any, key: str = "") -> t.Any:
         plain = vaulted(value)

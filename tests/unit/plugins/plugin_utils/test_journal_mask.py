@@ -65,3 +65,14 @@ def test_prose_about_passwords_is_left_alone() -> None:
     masker = Masker()
     text = "the password is rotated nightly; see the password policy"
     assert masker.text(text) == text
+
+
+def test_learning_from_data_never_swallows_a_whole_mapping() -> None:
+    masker = Masker()
+    masker.learn({"ansible_facts": {"getent_passwd": {"sync": ["x", "4", "65534", "sync", "/bin", "/bin/sync"],
+                                                      "root": ["x", "0", "0", "root", "/root", "/bin/bash"]}},
+                  "db": {"password": "Learnt-Pa55"}, "api_tokens": ["tok-one-1", "tok-two-2"], "password_hash": None,
+                  "user": {"name": "ops", "update_password": "always"}})
+    assert masker.text("clock synchronised for root via /bin/bash") == "clock synchronised for root via /bin/bash"
+    assert masker.text("tags: [always]") == "tags: [always]", "update_password: always is a setting, not a secret"
+    assert masker.text("Learnt-Pa55 tok-one-1 tok-two-2") == f"{MASK} {MASK} {MASK}"
