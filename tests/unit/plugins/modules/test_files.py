@@ -6,12 +6,9 @@
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import subprocess
-import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[4]
+from ansible_collections.nova.dgx.tests.unit.plugins.modules._run_task import run_task
 
 
 def _play(tmp_path: pathlib.Path, files: list[dict], *flags: str, value: str = "1") -> dict:
@@ -19,20 +16,7 @@ def _play(tmp_path: pathlib.Path, files: list[dict], *flags: str, value: str = "
     (tmp_path / "templates" / "a.j2").write_text("{{ ansible_managed | comment }}\nvalue={{ value }}\n")
     (tmp_path / "files").mkdir(exist_ok=True)
     (tmp_path / "files" / "static.txt").write_text("static\n")
-    play = tmp_path / "play.yml"
-    play.write_text(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        f"    - nova.dgx.files: {json.dumps({'files': files})}\n      register: r\n      ignore_errors: true\n"
-        "    - ansible.builtin.copy: {content: '{{ r | to_json }}', dest: " + str(tmp_path / "r.json") + "}\n"
-        "      check_mode: false\n"
-    )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", NOVA_DGX_JOURNAL_DIR=str(tmp_path / "journal"))
-    cmd = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-           "-e", f"ansible_python_interpreter={sys.executable}", "-e", f"value={value}", *flags, str(play)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
-    data = json.loads((tmp_path / "r.json").read_text())
-    data["_output"] = done.stdout + done.stderr
-    return data
+    return run_task(tmp_path, f"nova.dgx.files: {json.dumps({'files': files})}\n      ignore_errors: true", "-e", f"value={value}", *flags)
 
 
 def _files(tmp_path: pathlib.Path) -> list[dict]:

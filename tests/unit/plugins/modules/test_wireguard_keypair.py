@@ -5,34 +5,16 @@ never appearing in output."""
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import stat
-import subprocess
-import sys
 
 from ansible_collections.nova.dgx.plugins.module_utils._x25519 import public_key
-
-ROOT = pathlib.Path(__file__).resolve().parents[4]
+from ansible_collections.nova.dgx.tests.unit.plugins.modules._run_task import run_task
 
 
 def _run(tmp_path: pathlib.Path, *, check: bool = False, **params: object) -> dict:
-    play = tmp_path / "play.yml"
     args = {"path": str(tmp_path / "wg" / "wg0.key"), **params}
-    play.write_text(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        f"    - nova.dgx.wireguard_keypair: {json.dumps(args)}\n      register: r\n"
-        "    - ansible.builtin.copy: {content: '{{ r | to_json }}', dest: " + str(tmp_path / "r.json") + "}\n"
-        "      check_mode: false\n"
-    )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", NOVA_DGX_JOURNAL_DIR=str(tmp_path / "journal"))
-    cmd = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local", "--diff",
-           "-e", f"ansible_python_interpreter={sys.executable}", str(play)]
-    result = subprocess.run([*cmd, *(["--check"] if check else [])], capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
-    data = json.loads((tmp_path / "r.json").read_text()) if (tmp_path / "r.json").exists() else {}
-    data["_output"] = result.stdout + result.stderr
-    data["_rc"] = result.returncode
-    return data
+    return run_task(tmp_path, f"nova.dgx.wireguard_keypair: {json.dumps(args)}", "--diff", *(["--check"] if check else []))
 
 
 def _key(tmp_path: pathlib.Path) -> pathlib.Path:
