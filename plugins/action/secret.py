@@ -1,0 +1,62 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nova.dgx.secret: one platform secret from Vault/OpenBao, created on first use (see plugins/modules/secret.py)."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._secret import (
+    DEFAULT_POLICY, ROLE_ID_ENV, SECRET_ID_ENV, Connection, SecretError, connection_errors, first_env, read_or_create,
+    request_errors, token_from,
+)
+
+ARGS = {"path", "policy", "key", "mount"}
+DEFAULT_CACERT = "~/.nova-dgx/vault-ca.pem"
+
+
+class ActionModule(ActionBase):
+    """Runs on the controller: the host is never contacted and no value is sent to it here."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        result = super().run(tmp, task_vars)
+        variables = task_vars or {}
+        args = self._task.args
+        if not self._task.no_log:
+            # The value is in the result: without no_log it would reach the screen, -vvv and callbacks.
+            return {**result, "failed": True, "msg": "nova.dgx.secret must run with no_log: true on the task"}
+        unknown = sorted(set(args) - ARGS)
+        mount = str(args.get("mount") or variables.get("vault_kv_mount") or "nova")
+        errors = ([f"nova.dgx.secret takes only {', '.join(sorted(ARGS))}, not {', '.join(unknown)}"] if unknown else [])
+        policy = args.get("policy", DEFAULT_POLICY)
+        errors += request_errors(args.get("path"), policy, args.get("key", "value"), mount)
+        environ = os.environ
+        conn = Connection(
+            url=str(variables.get("vault_addr") or environ.get("VAULT_ADDR") or ""),
+            cacert=str(variables.get("vault_cacert") or environ.get("VAULT_CACERT") or DEFAULT_CACERT),
+            token=token_from(environ, str(variables.get("vault_token_file") or "~/.vault-token")),
+            role_id=first_env(ROLE_ID_ENV, environ),
+            secret_id=first_env(SECRET_ID_ENV, environ),
+            approle_mount=str(variables.get("vault_approle_mount") or "approle"),
+        )
+        if not conn.url:
+            errors.append("vault_addr is not set (nor VAULT_ADDR): set it in group_vars/all to the server's URL, "
+                          "such as https://10.77.0.2:8200 (docs/roles/vault.md)")
+        else:
+            errors += connection_errors(conn)
+        if errors:
+            return {**result, "failed": True, "msg": "; ".join(errors)}
+        path, key = str(args["path"]), str(args.get("key", "value"))
+        try:
+            found = read_or_create(conn, mount, path, key, dict(policy), check_mode=bool(self._play_context.check_mode))
+        except SecretError as exc:
+            return {**result, "failed": True, "msg": f"nova.dgx.secret {mount}/{path}: {exc}"}
+        return {**result, "changed": bool(found["created"] or found.get("would_create")), "path": f"{mount}/{path}", **found}
