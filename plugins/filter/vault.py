@@ -35,10 +35,23 @@ def vault_key_files(keys: list[str], directory: str, prefix: str) -> list[dict[s
             for index, key in enumerate(keys)]
 
 
+def vault_policies(consumers: list[str], mount: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """One policy per consuming role (its own subtree of the mount: create, read, update; nothing
+    else), runner (every consumer's subtree, as the playbooks it starts read them), snapshot (raft
+    snapshots only); plus the site's own."""
+    def subtree(name: str) -> str:
+        return (f'path "{mount}/data/{name}/*" {{\n  capabilities = ["create", "read", "update"]\n}}\n'
+                f'path "{mount}/metadata/{name}/*" {{\n  capabilities = ["read", "list"]\n}}\n')
+    policies = {name: subtree(name) for name in consumers}
+    policies["runner"] = "".join(subtree(name) for name in consumers)
+    policies["snapshot"] = 'path "sys/storage/raft/snapshot" {\n  capabilities = ["read"]\n}\n'
+    return {**policies, **(extra or {})}
+
+
 class FilterModule:
     """nova.dgx secrets-layer filters."""
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
         return {"vault_init_errors": vault_init_errors, "vault_san_errors": san_errors, "vault_path_errors": path_errors,
                 "vault_policy_errors": policy_errors, "vault_pgp_base64": pgp_base64,
-                "vault_sans": vault_sans, "vault_key_files": vault_key_files}
+                "vault_sans": vault_sans, "vault_key_files": vault_key_files, "vault_policies": vault_policies}
