@@ -5,18 +5,14 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._secret import (
-    DEFAULT_POLICY, ROLE_ID_ENV, SECRET_ID_ENV, Connection, SecretError, connection_errors, first_env, read_or_create,
-    request_errors, token_from,
-)
+from ansible_collections.nova.dgx.plugins.plugin_utils._secret import DEFAULT_POLICY, SecretError, connection_errors, read_or_create, request_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import controller_connection
 
 ARGS = {"path", "policy", "key", "mount"}
-DEFAULT_CACERT = "~/.nova-dgx/vault-ca.pem"
 
 
 class ActionModule(ActionBase):
@@ -34,19 +30,11 @@ class ActionModule(ActionBase):
             # The value is in the result: without no_log it would reach the screen, -vvv and callbacks.
             return {**result, "failed": True, "msg": "nova.dgx.secret must run with no_log: true on the task"}
         unknown = sorted(set(args) - ARGS)
-        mount = str(args.get("mount") or variables.get("vault_kv_mount") or "nova")
+        mount = str(args.get("mount") or (self._templar.template(variables["vault_kv_mount"]) if "vault_kv_mount" in variables else "nova"))
         errors = ([f"nova.dgx.secret takes only {', '.join(sorted(ARGS))}, not {', '.join(unknown)}"] if unknown else [])
         policy = args.get("policy", DEFAULT_POLICY)
         errors += request_errors(args.get("path"), policy, args.get("key", "value"), mount)
-        environ = os.environ
-        conn = Connection(
-            url=str(variables.get("vault_addr") or environ.get("VAULT_ADDR") or ""),
-            cacert=str(variables.get("vault_cacert") or environ.get("VAULT_CACERT") or DEFAULT_CACERT),
-            token=token_from(environ, str(variables.get("vault_token_file") or "~/.vault-token")),
-            role_id=first_env(ROLE_ID_ENV, environ),
-            secret_id=first_env(SECRET_ID_ENV, environ),
-            approle_mount=str(variables.get("vault_approle_mount") or "approle"),
-        )
+        conn = controller_connection(variables, self._templar.template)
         if not conn.url:
             errors.append("vault_addr is not set (nor VAULT_ADDR): set it in group_vars/all to the server's URL, "
                           "such as https://10.77.0.2:8200 (docs/roles/vault.md)")

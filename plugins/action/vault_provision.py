@@ -5,33 +5,15 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._secret import (
-    ROLE_ID_ENV, SECRET_ID_ENV, Connection, SecretError, connection_errors, first_env, token_from,
-)
+from ansible_collections.nova.dgx.plugins.plugin_utils._secret import SecretError, connection_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import controller_connection
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_provision import provision, provision_errors, seconds, wrapped_secret_id
 
 ARGS = {"mount", "policies", "approles", "wrap_secret_id_for", "wrap_ttl"}
-DEFAULT_CACERT = "~/.nova-dgx/vault-ca.pem"
-
-
-def controller_connection(variables: dict[str, t.Any]) -> Connection:
-    """The controller's way to the server: the same variables and environment as nova.dgx.secret."""
-    environ = os.environ
-    return Connection(
-        url=str(variables.get("vault_addr") or environ.get("VAULT_ADDR") or ""),
-        cacert=str(variables.get("vault_cacert") or environ.get("VAULT_CACERT") or DEFAULT_CACERT),
-        token=token_from(environ, str(variables.get("vault_token_file") or "~/.vault-token")),
-        role_id=first_env(ROLE_ID_ENV, environ),
-        secret_id=first_env(SECRET_ID_ENV, environ),
-        approle_mount=str(variables.get("vault_approle_mount") or "approle"),
-    )
-
-
 class ActionModule(ActionBase):
     """Runs on the controller with the operator's token; never contacts the host."""
 
@@ -45,7 +27,7 @@ class ActionModule(ActionBase):
         unknown = sorted(set(args) - ARGS)
         if unknown:
             return {**result, "failed": True, "msg": f"nova.dgx.vault_provision takes only {', '.join(sorted(ARGS))}, not {', '.join(unknown)}"}
-        conn = controller_connection(task_vars or {})
+        conn = controller_connection(task_vars or {}, self._templar.template)
         wrap_for = args.get("wrap_secret_id_for") or ""
         if wrap_for and not self._task.no_log:
             return {**result, "failed": True, "msg": "nova.dgx.vault_provision with wrap_secret_id_for must run with no_log: true"}

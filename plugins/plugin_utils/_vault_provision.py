@@ -7,6 +7,7 @@ differs, so a converged server reports no change."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import typing as t
 
@@ -63,21 +64,32 @@ def provision_errors(mount: t.Any, policies: t.Any, approles: t.Any) -> list[str
     return errors
 
 
+def _cidrs(values: t.Any) -> list[str]:
+    """CIDRs in one spelling: the server answers 127.0.0.1 for a 127.0.0.1/32 it was given."""
+    out = []
+    for value in values or []:
+        try:
+            out.append(str(ipaddress.ip_network(str(value), strict=False)))
+        except ValueError:
+            out.append(str(value))
+    return sorted(out)
+
+
 def _approle_wanted(spec: dict[str, t.Any]) -> dict[str, t.Any]:
     wanted: dict[str, t.Any] = {"token_policies": sorted(spec["token_policies"]), "token_ttl": seconds(spec.get("token_ttl", "1h")),
                                 "token_max_ttl": seconds(spec.get("token_max_ttl", "4h")),
                                 "secret_id_ttl": seconds(spec.get("secret_id_ttl", "0")),
                                 "secret_id_num_uses": int(spec.get("secret_id_num_uses", 0)),
-                                "token_bound_cidrs": sorted(spec.get("token_bound_cidrs", [])),
-                                "secret_id_bound_cidrs": sorted(spec.get("secret_id_bound_cidrs", []))}
+                                "token_bound_cidrs": _cidrs(spec.get("token_bound_cidrs")),
+                                "secret_id_bound_cidrs": _cidrs(spec.get("secret_id_bound_cidrs"))}
     return wanted
 
 
 def _approle_current(data: dict[str, t.Any]) -> dict[str, t.Any]:
     return {"token_policies": sorted(data.get("token_policies") or []), "token_ttl": data.get("token_ttl"),
             "token_max_ttl": data.get("token_max_ttl"), "secret_id_ttl": data.get("secret_id_ttl"),
-            "secret_id_num_uses": data.get("secret_id_num_uses"), "token_bound_cidrs": sorted(data.get("token_bound_cidrs") or []),
-            "secret_id_bound_cidrs": sorted(data.get("secret_id_bound_cidrs") or [])}
+            "secret_id_num_uses": data.get("secret_id_num_uses"), "token_bound_cidrs": _cidrs(data.get("token_bound_cidrs")),
+            "secret_id_bound_cidrs": _cidrs(data.get("secret_id_bound_cidrs"))}
 
 
 def provision(conn: Connection, mount: str, policies: dict[str, str], approles: dict[str, dict[str, t.Any]],

@@ -19,7 +19,9 @@ POLICIES = {
     "postgresql": 'path "nova/data/postgresql/*" { capabilities = ["create", "read", "update"] }\n',
     "monitoring": 'path "nova/data/monitoring/*" { capabilities = ["create", "read", "update"] }\n',
 }
-APPROLES = {"db-01": {"token_policies": ["postgresql"], "token_ttl": "15m", "secret_id_num_uses": 1}}
+# The bound CIDRs: the server answers 127.0.0.1 for 127.0.0.1/32, which must not read as a change.
+APPROLES = {"db-01": {"token_policies": ["postgresql"], "token_ttl": "15m", "secret_id_num_uses": 1,
+                      "token_bound_cidrs": ["127.0.0.1/32"], "secret_id_bound_cidrs": ["127.0.0.0/8"]}}
 
 
 @pytest.fixture(scope="module")
