@@ -10,6 +10,7 @@ import typing as t
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._secret import DEFAULT_POLICY, SecretError, connection_errors, read_or_create, request_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._vault import generate
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import controller_connection
 
 ARGS = {"path", "policy", "key", "mount"}
@@ -31,20 +32,30 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": "nova.dgx.secret must run with no_log: true on the task"}
         unknown = sorted(set(args) - ARGS)
         mount = str(args.get("mount") or (self._templar.template(variables["vault_kv_mount"]) if "vault_kv_mount" in variables else "nova"))
-        errors = ([f"nova.dgx.secret takes only {', '.join(sorted(ARGS))}, not {', '.join(unknown)}"] if unknown else [])
+        request_problems = ([f"nova.dgx.secret takes only {', '.join(sorted(ARGS))}, not {', '.join(unknown)}"] if unknown else [])
         policy = args.get("policy", DEFAULT_POLICY)
-        errors += request_errors(args.get("path"), policy, args.get("key", "value"), mount)
+        request_problems += request_errors(args.get("path"), policy, args.get("key", "value"), mount)
         conn = controller_connection(variables, self._templar.template)
         if not conn.url:
-            errors.append("vault_addr is not set (nor VAULT_ADDR): set it in group_vars/all to the server's URL, "
-                          "such as https://10.77.0.2:8200 (docs/roles/vault.md)")
-        else:
-            errors += connection_errors(conn)
-        if errors:
-            return {**result, "failed": True, "msg": "; ".join(errors)}
+            request_problems.append("vault_addr is not set (nor VAULT_ADDR): set it in group_vars/all to the server's URL, "
+                                    "such as https://10.77.0.2:8200 (docs/roles/vault.md)")
+        # Not there yet (no CA fetched, no token): check mode on a fleet whose secrets layer never ran.
+        errors = connection_errors(conn) if conn.url else []
+        check_mode = bool(self._play_context.check_mode)
+        if request_problems:
+            return {**result, "failed": True, "msg": "; ".join(request_problems)}
         path, key = str(args["path"]), str(args.get("key", "value"))
+        if errors and not check_mode:
+            return {**result, "failed": True, "msg": "; ".join(errors)}
         try:
-            found = read_or_create(conn, mount, path, key, dict(policy), check_mode=bool(self._play_context.check_mode))
+            if errors:
+                raise SecretError("; ".join(errors), unavailable=True)
+            found = read_or_create(conn, mount, path, key, dict(policy), check_mode=check_mode)
         except SecretError as exc:
+            if check_mode and exc.unavailable:
+                # A fleet whose secrets layer has not run yet: predict, never fail, never store.
+                return {**result, "changed": True, "secret": generate(dict(policy)), "created": False, "would_create": True,
+                        "version": 0, "path": f"{mount}/{path}",
+                        "warnings": [f"check mode: {mount}/{path} was not read ({exc}); a real run reads or creates it"]}
             return {**result, "failed": True, "msg": f"nova.dgx.secret {mount}/{path}: {exc}"}
         return {**result, "changed": bool(found["created"] or found.get("would_create")), "path": f"{mount}/{path}", **found}

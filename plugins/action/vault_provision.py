@@ -14,6 +14,8 @@ from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import 
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_provision import provision, provision_errors, seconds, wrapped_secret_id
 
 ARGS = {"mount", "policies", "approles", "wrap_secret_id_for", "wrap_ttl"}
+
+
 class ActionModule(ActionBase):
     """Runs on the controller with the operator's token; never contacts the host."""
 

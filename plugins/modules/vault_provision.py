@@ -14,7 +14,7 @@ description:
   - nova.dgx.vault's provisioning step. Runs on the controller through hvac with the operator's
     credentials (the same variables and environment as M(nova.dgx.secret)), reads the server's
     mounts, policies and AppRoles, and writes only what differs; a converged server reports no change.
-  - With O(wrap_secret_id_for), also issues a new secret id for that AppRole, response-wrapped:
+  - With O(wrap_secret_id_for), also issues a new secret id for that AppRole, response-wrapped;
     the result holds only a single-use wrapping token that the host unwraps itself, so the secret
     id never passes through the controller. That needs C(no_log).
 author:

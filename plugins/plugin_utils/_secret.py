@@ -28,7 +28,13 @@ SECRET_ID_ENV = ("ANSIBLE_HASHI_VAULT_SECRET_ID",)
 
 
 class SecretError(Exception):
-    """A secret could not be read or created; the message names the cause and the fix, never a value."""
+    """A secret could not be read or created; the message names the cause and the fix, never a value.
+    ``unavailable``: the server is not there to ask (unreachable, sealed, not initialised), which
+    check mode on a fleet whose secrets layer has not run yet tolerates."""
+
+    def __init__(self, message: str, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,10 @@ class _translated:
         url, where = self.conn.url, f" {self.where}" if self.where else ""
         if isinstance(exc, hvac.exceptions.VaultDown):
             raise SecretError(f"Vault at {url} is sealed: nothing can {self.doing}{where}. Unseal it "
-                              "(docs/runbooks/vault.md, 'Unseal after a reboot'), then rerun") from None
+                              "(docs/runbooks/vault.md, 'Unseal after a reboot'), then rerun", unavailable=True) from None
+        if isinstance(exc, hvac.exceptions.VaultNotInitialized):
+            raise SecretError(f"Vault at {url} is not initialised: run playbooks/secrets.yml (docs/runbooks/vault.md, "
+                              "'First initialisation')", unavailable=True) from None
         if isinstance(exc, hvac.exceptions.Forbidden):
             raise SecretError(f"Vault at {url} denied the controller's token to {self.doing}{where}: the token is expired, "
                               "revoked or its policy lacks this path; log in again or grant the path in the role's policy "
@@ -128,7 +137,7 @@ class _translated:
                               "fetch the CA again or correct vault_addr's host name") from None
         if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
             raise SecretError(f"Vault at {url} is unreachable ({type(exc).__name__}): is the server running "
-                              "(systemctl status openbao) and is vault_addr right?") from None
+                              "(systemctl status openbao) and is vault_addr right?", unavailable=True) from None
         if isinstance(exc, hvac.exceptions.VaultError):
             raise SecretError(f"Vault at {url} refused to {self.doing}{where}: {type(exc).__name__}") from None
 

@@ -15,7 +15,7 @@ import typing as t
 import hvac
 import pytest
 
-from ansible_collections.nova.dgx.tests.unit.openbao.server import DevServer
+from ansible_collections.nova.dgx.tests.unit.openbao.server import DevServer, free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 
@@ -28,14 +28,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[DevServer]:
     bao.stop()
 
 
-def play(tmp_path: pathlib.Path, server: DevServer, tasks: str, *flags: str, token: str | None = None) -> tuple[int, str, str]:
+def play(tmp_path: pathlib.Path, server: DevServer, tasks: str, *flags: str, token: str | None = None,
+         url: str = "") -> tuple[int, str, str]:
     """Run the tasks on localhost; return (rc, output, the journal's JSON and Markdown)."""
     (tmp_path / "play.yml").write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_", "ANSIBLE_HASHI_VAULT_"))}
     env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", NOVA_DGX_JOURNAL_DIR=str(tmp_path / "journal"),
                HOME=str(tmp_path), VAULT_TOKEN=server.root_token if token is None else token)
     cmd = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-           "-e", f"ansible_python_interpreter={sys.executable}", "-e", f"vault_addr={server.url}", *flags, "play.yml"]
+           "-e", f"ansible_python_interpreter={sys.executable}", "-e", f"vault_addr={url or server.url}", *flags, "play.yml"]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
     journal = "".join(p.read_text() for p in sorted((tmp_path / "journal").glob("runs/*")))
     return done.returncode, done.stdout + done.stderr, journal
@@ -98,3 +99,13 @@ def test_bad_input_and_denial_fail_with_a_message_naming_the_fix(tmp_path: pathl
     assert rc != 0 and "policy.length must be an integer from 16" in output
     rc, output, _journal = play(tmp_path, server, READ, token="not-a-token")
     assert rc != 0 and "denied the controller's token to read nova/postgresql/app" in output
+
+
+def test_check_mode_predicts_when_no_server_is_there_yet_and_a_real_run_fails(tmp_path: pathlib.Path, server: DevServer) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    rc, output, _journal = play(tmp_path, server, READ, "--check", url=nobody)
+    assert rc == 0 and "changed=1" in output, output  # a fresh fleet: the secrets layer has not run yet
+    rc, output, _journal = play(tmp_path, server, READ, url=nobody)
+    assert rc != 0 and "is unreachable" in output
+    rc, output, _journal = play(tmp_path, server, READ.replace("length: 24", "length: 8"), "--check", url=nobody)
+    assert rc != 0 and "policy.length must be an integer from 16" in output  # bad input fails in check mode too
