@@ -122,6 +122,18 @@ def _host_variables(variables: dict[str, t.Any]) -> dict[str, t.Any]:
             if k not in _MAGIC and not (k.startswith("ansible_") and not SECRET_KEY.search(k))}
 
 
+SECRET_ACTIONS = frozenset({"nova.dgx.secret"})
+
+
+def _secret_values(registered: t.Any) -> list[t.Any]:
+    """The values in a registered nova.dgx.secret result (one task, or each item of a loop)."""
+    if not isinstance(registered, dict):
+        return []
+    results = registered.get("results")
+    items = results if isinstance(results, list) else [registered]
+    return [item.get("secret") for item in items if isinstance(item, dict) and item.get("secret")]
+
+
 def _command_line() -> str:
     """argv with extra-vars values hidden (a file reference stays)."""
     words, hide = [], False
@@ -167,6 +179,10 @@ class CallbackModule(CallbackBase):
         self._written = False
         self._pid = os.getpid()
         self._previous: dict[int, t.Any] = {}
+        # (variable manager, host, register name) of each nova.dgx.secret result whose value the
+        # journal has not read yet: the value is registered only after v2_runner_on_ok returns.
+        self._pending_secrets: list[tuple[t.Any, str, str]] = []
+        self._play_manager: t.Any = None
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -204,9 +220,20 @@ class CallbackModule(CallbackBase):
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
 
+    def _learn_pending_secrets(self) -> None:
+        """Read each registered nova.dgx.secret value from the variable manager (no_log hid it from
+        the callback) so the report masks it wherever a later task showed it."""
+        if self._record is None:
+            return
+        while self._pending_secrets:
+            manager, host, name = self._pending_secrets.pop()
+            cache = getattr(manager, "_nonpersistent_fact_cache", {}) or {}
+            self._record.learn_values(_secret_values((cache.get(host) or {}).get(name)))
+
     def _write_interrupted(self) -> None:
         if self._record is not None and not self._written and not self._disabled:
             try:
+                self._learn_pending_secrets()
                 self._record.interrupt()
                 self._save(self._record)
             except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -227,6 +254,7 @@ class CallbackModule(CallbackBase):
             s = stats.summarize(host)
             recap[host] = {"ok": s["ok"], "changed": s["changed"], "unreachable": s["unreachable"], "failed": s["failures"],
                            "skipped": s["skipped"], "rescued": s["rescued"], "ignored": s["ignored"]}
+        self._learn_pending_secrets()
         self._record.finish(recap)
         self._save(self._record)
         for signum, previous in self._previous.items():
@@ -242,6 +270,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_play_start(self, play: t.Any) -> None:
         if self._record is not None:
             manager = play.get_variable_manager()
+            self._play_manager = manager
+            self._learn_pending_secrets()
             self._record.learn_secrets(manager.extra_vars)
             self._record.learn_secrets(play.vars)
             # group_vars, host_vars, vars_files and inventory variables: by name, and every !vault value.
@@ -258,6 +288,7 @@ class CallbackModule(CallbackBase):
     @_guarded
     def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
         if self._record is not None:
+            self._learn_pending_secrets()
             role = task._role.get_name(include_role_fqcn=False) if task._role else ""
             action = getattr(task, "_resolved_action", None) or task.action
             self._record.task_start(task._uuid, to_text(task.name or task.action), role, to_text(action))
@@ -268,6 +299,9 @@ class CallbackModule(CallbackBase):
 
     def _result(self, result: t.Any, outcome: str, ignored: bool = False) -> None:
         if self._record is not None:
+            task = result._task
+            if outcome in ("ok", "changed") and task.register and getattr(task, "_resolved_action", task.action) in SECRET_ACTIONS:
+                self._pending_secrets.append((self._play_manager, result._host.get_name(), task.register))
             if outcome in ("ok", "changed") and not result._result.get("_ansible_no_log"):
                 # A token set with set_fact or returned by a module is masked wherever it shows up later.
                 self._record.learn_data_secrets(result._result)

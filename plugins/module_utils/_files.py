@@ -157,7 +157,14 @@ def converge(entry: dict[str, t.Any], check_mode: bool, want_diff: bool) -> dict
                 os.unlink(path)
         return result
 
-    ids = _ids(entry)
+    try:
+        ids = _ids(entry)
+        owner_pending = False
+    except FilesError:
+        if not check_mode:
+            raise
+        # Check mode: an account that an earlier task of this run would create does not exist yet.
+        ids, owner_pending = (None, None), True
     if state == "directory":
         if st is not None and not stat.S_ISDIR(st.st_mode):
             raise FilesError(f"{path}: exists and is not a directory; remove it or choose another path")
@@ -188,6 +195,8 @@ def converge(entry: dict[str, t.Any], check_mode: bool, want_diff: bool) -> dict
             before, after = _text(current), _text(data)
             if before is not None and after is not None:
                 result["diff"] = {"before_header": path, "after_header": path, "before": before, "after": after}
+    if owner_pending and "created" not in reasons:
+        reasons.append("owner (account not created yet)")
     if reasons and want_diff and "diff" not in result:
         result["diff"] = _attr_diff(path, state, reasons)
     result.update(changed=bool(reasons), reasons=reasons)

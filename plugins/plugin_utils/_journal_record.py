@@ -15,7 +15,7 @@ import time
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._checks import CHECK_ACTIONS, DETAIL_LIMIT
-from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import Masker
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_mask import MASK, Masker
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import Change, Failure, RoleTime, RunReport, TaskRef
 
 RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
@@ -91,6 +91,10 @@ class RunRecord:
         masker = Masker()
         masker.learn(data)
         self.secret_values |= {v for v in masker.secrets if "{{" not in v}
+
+    def learn_values(self, values: t.Iterable[t.Any]) -> None:
+        """Remember values known to be secret whatever they look like (what nova.dgx.secret read)."""
+        self.secret_values |= {str(v) for v in values if v is not None and str(v) and str(v) != MASK}
 
     def task_start(self, uuid: str, name: str, role: str, action: str) -> None:
         self.tasks[uuid] = _Task(name=name, role=role, checks=action in CHECK_ACTIONS, started=self.clock())

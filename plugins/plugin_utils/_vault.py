@@ -29,8 +29,8 @@ _ARMOR = re.compile(
     r"(?P<body>[A-Za-z0-9+/=\s]+?)(?:\n=[A-Za-z0-9+/]{4})?\s*-----END PGP PUBLIC KEY BLOCK-----",
     re.S,
 )
-# OpenPGP packet tags (RFC 9580 section 5): 6 public key, 5 secret key.
-_PUBLIC_KEY, _SECRET_KEY = 6, 5
+# OpenPGP packet tags (RFC 9580 section 5): 6 public key, 5 secret key, 14 public subkey.
+_PUBLIC_KEY, _SECRET_KEY, _PUBLIC_SUBKEY = 6, 5, 14
 
 
 def _packet_tag(first: int) -> int | None:
@@ -38,6 +38,36 @@ def _packet_tag(first: int) -> int | None:
     if not first & 0x80:
         return None
     return first & 0x3F if first & 0x40 else (first >> 2) & 0x0F
+
+
+def _packet_tags(raw: bytes) -> list[int]:
+    """The tags of the OpenPGP packets in a binary key, in order (stops at anything malformed)."""
+    tags, offset = [], 0
+    while offset < len(raw):
+        first = raw[offset]
+        tag = _packet_tag(first)
+        if tag is None:
+            break
+        if first & 0x40:  # new format: one, two or five length octets
+            if offset + 1 >= len(raw):
+                break
+            octet = raw[offset + 1]
+            if octet < 192:
+                header, length = 2, octet
+            elif octet < 224 and offset + 2 < len(raw):
+                header, length = 3, ((octet - 192) << 8) + raw[offset + 2] + 192
+            elif octet == 255 and offset + 5 < len(raw):
+                header, length = 6, int.from_bytes(raw[offset + 2:offset + 6], "big")
+            else:
+                break
+        else:  # old format: the length type in the low two bits
+            size = {0: 1, 1: 2, 2: 4}.get(first & 0x03)
+            if size is None or offset + size >= len(raw):
+                break
+            header, length = 1 + size, int.from_bytes(raw[offset + 1:offset + 1 + size], "big")
+        tags.append(tag)
+        offset += header + length
+    return tags
 
 
 def pgp_key_problem(text: str) -> str | None:
@@ -56,6 +86,11 @@ def pgp_key_problem(text: str) -> str | None:
         return "is a PGP private key: give the operator's public key (gpg --export --armor), never the private one"
     if tag != _PUBLIC_KEY:
         return "does not start with an OpenPGP public-key packet (gpg --export --armor makes one)"
+    # OpenBao encrypts each share to an encryption subkey; without one, init fails after it has
+    # already bootstrapped raft, and the server cannot be initialised again without wiping its data.
+    if _PUBLIC_SUBKEY not in _packet_tags(raw):
+        return ("has no encryption subkey (a sign-only key): OpenBao cannot encrypt a share to it; make the key with "
+                "`gpg --quick-gen-key NAME default default` or add one with `gpg --quick-add-key FINGERPRINT default encr`")
     return None
 
 

@@ -156,14 +156,24 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 
 
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never
-# depends on facts another phase set. The dgx plays every role. Two runs at a time.
+# depends on facts another phase set. The dgx plays every role but the secrets server, which runs
+# on mgmt-01. Two runs at a time.
+HOST_OF_ROLE = {"vault": "mgmt-01"}
+
+
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
     runs = [(role, phase) for role in ROLES for phase in ("verify", "configure")]
+
+    def run(role_phase: tuple[str, str]) -> tuple[int, str, dict[str, dict[str, int]]]:
+        role, phase = role_phase
+        return playbook("site.yml", "-l", HOST_OF_ROLE.get(role, "dgx-spark-01"), "--tags", f"{role}_{phase}")
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(runs, pool.map(lambda rp: playbook("site.yml", "-l", "dgx-spark-01", "--tags", f"{rp[0]}_{rp[1]}"), runs)))
+        results = dict(zip(runs, pool.map(run, runs)))
     for (role, phase), (rc, output, recap) in results.items():
+        host = HOST_OF_ROLE.get(role, "dgx-spark-01")
         assert rc == 0, f"--tags {role}_{phase}:\n{output[-3000:]}"
-        assert recap["dgx-spark-01"]["changed"] == 0, f"--tags {role}_{phase} changed something:\n{output[-3000:]}"
+        assert recap[host]["changed"] == 0, f"--tags {role}_{phase} changed something:\n{output[-3000:]}"
     for role in ROLES:
         rows = _latest_run("site", tags=[f"{role}_verify"])["checks"]
         assert rows and {c["role"] for c in rows} == {role}, (role, rows)
@@ -259,3 +269,31 @@ def test_built_collection_runs_by_fqcn(tmp_path: pathlib.Path) -> None:
     assert recap["dgx-spark-01"]["changed"] == 0 and recap["dgx-spark-01"]["failed"] == 0
     assert "nova.dgx.users : Check the account list" in output
     shutil.rmtree(collections)
+
+
+# The secrets layer on mgmt-01 (static seal, the lab's choice): a consumer host's secret is created
+# once through nova.dgx.secret, read back identical, and never reaches the journal or the output.
+def test_the_secrets_server_creates_a_secret_once_and_nothing_shows_it(tmp_path: pathlib.Path) -> None:
+    import hvac  # pylint: disable=import-outside-toplevel  # only this test talks to the server
+
+    play = tmp_path / "secret.yml"
+    play.write_text(
+        "- hosts: db-01\n  gather_facts: false\n  tasks:\n"
+        "    - name: Read the lab canary\n      nova.dgx.secret: {path: lab/canary, policy: {kind: password, length: 40}}\n"
+        "      register: canary\n      no_log: true\n"
+        "    - name: Leak it on purpose into a failure message\n      ansible.builtin.fail: {msg: 'canary {{ canary.secret }}'}\n"
+        "      ignore_errors: true\n"
+    )
+    first = playbook(str(play), "-i", str(ROOT / "inventories/lab"), "-vvv")
+    second = playbook(str(play), "-i", str(ROOT / "inventories/lab"))
+    assert first[0] == 0 and second[0] == 0, first[1][-3000:] + second[1][-3000:]
+    state = ROOT / ".lab/vault"
+    client = hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                         verify=str(state / "ca.pem"))
+    stored = client.secrets.kv.v2.read_secret_version(path="lab/canary", mount_point="nova", raise_on_deleted_version=True)["data"]
+    assert stored["metadata"]["version"] == 1
+    value = stored["data"]["value"]
+    assert f"canary {value}" in second[1]  # Ansible prints a failure message even under no_log ...
+    assert value not in first[1].replace(f"canary {value}", "")  # ... but nothing else at -vvv shows it
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    assert not [p.name for p in (journal / "runs").iterdir() if value in p.read_text()]

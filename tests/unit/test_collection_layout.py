@@ -12,12 +12,14 @@ import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-LAYERS = ["base", "network", "gpu", "containers", "data", "monitoring", "secrets"]
+LAYERS = ["base", "network", "secrets", "gpu", "containers", "data", "monitoring"]
 ROLES = sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir() and not p.name.startswith("_"))
-CONTENT = [*ROOT.glob("roles/*/tasks/*.yml"), *ROOT.glob("roles/*/handlers/*.yml"), *ROOT.glob("playbooks/*.yml"), ROOT / "site.yml"]
+CONTENT = [*ROOT.glob("roles/*/tasks/*.yml"), *ROOT.glob("roles/*/handlers/*.yml"), *ROOT.glob("roles/*/defaults/*.yml"),
+           *ROOT.glob("roles/*/vars/*.yml"), *ROOT.glob("roles/*/templates/*.j2"), *ROOT.glob("playbooks/*.yml"), ROOT / "site.yml"]
 _NAME = r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*"
 # Where a collection is named: a task's module key, a role reference, a filter or test.
-FQCN = re.compile(rf"^\s*(?:- )?{_NAME}:|role: {_NAME}\b|\| {_NAME}\b|\bis {_NAME}\b", re.M)
+# (also a filter by name: map('ansible.utils.ipwrap'))
+FQCN = re.compile(rf"^\s*(?:- )?{_NAME}:|role: {_NAME}\b|\| {_NAME}\b|\bis {_NAME}\b|\(['\"]{_NAME}['\"]", re.M)
 
 
 def _load(path: pathlib.Path) -> object:

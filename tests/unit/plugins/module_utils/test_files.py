@@ -118,3 +118,12 @@ def test_an_unknown_owner_names_the_fix(tmp_path: pathlib.Path) -> None:
     with pytest.raises(FilesError, match="does not exist on the host; create it first"):
         converge_all([{"path": str(tmp_path / "a"), "content": "x", "mode": "0644", "owner": "no-such-user-nova"}],
                      check_mode=False, want_diff=False)
+
+
+def test_check_mode_reports_an_owner_an_earlier_task_would_create(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "a").write_text("x")
+    entries = [{"path": str(tmp_path / "d"), "state": "directory", "mode": "0750", "group": "no-such-group-nova"},
+               {"path": str(tmp_path / "a"), "content": "x", "mode": "0644", "owner": "no-such-user-nova"}]
+    result = converge_all(entries, check_mode=True, want_diff=True)
+    assert result["changed"] and [f["reasons"] for f in result["files"]] == [["created"], ["owner (account not created yet)"]]
+    assert not (tmp_path / "d").exists()

@@ -24,12 +24,15 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[dict[str, str]]
     home = tmp_path_factory.mktemp("gnupg")
     home.chmod(0o700)
     gpg = ["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
-    subprocess.run([*gpg, "--quick-gen-key", "operator-1@nova.test", "ed25519", "sign", "never"], check=True, capture_output=True)
+    # The default algorithms: an ed25519 primary key and a cv25519 encryption subkey, as OpenBao needs.
+    subprocess.run([*gpg, "--quick-gen-key", "operator-1@nova.test", "default", "default", "never"], check=True, capture_output=True)
+    subprocess.run([*gpg, "--quick-gen-key", "signer@nova.test", "ed25519", "sign", "never"], check=True, capture_output=True)
+    sign_only = subprocess.run([*gpg, "--export", "--armor", "signer@nova.test"], check=True, capture_output=True, text=True).stdout
     public = subprocess.run([*gpg, "--export", "--armor", "operator-1@nova.test"], check=True, capture_output=True, text=True).stdout
     binary = subprocess.run([*gpg, "--export", "operator-1@nova.test"], check=True, capture_output=True).stdout
     private = subprocess.run([*gpg, "--export-secret-keys", "--armor", "operator-1@nova.test"], check=True, capture_output=True, text=True).stdout
     secret_binary = subprocess.run([*gpg, "--export-secret-keys", "operator-1@nova.test"], check=True, capture_output=True).stdout
-    yield {"armored": public, "base64": base64.b64encode(binary).decode(), "private": private,
+    yield {"sign_only": sign_only, "armored": public, "base64": base64.b64encode(binary).decode(), "private": private,
            "private_base64": base64.b64encode(secret_binary).decode(), "binary_b64": base64.b64encode(binary).decode()}
     # gpg leaves an agent running for the home directory: stop it with the test.
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True)
@@ -44,6 +47,10 @@ def test_public_keys_pass_in_both_forms(keys: dict[str, str]) -> None:
 @pytest.mark.parametrize(("which", "words"), [("private", "private key"), ("private_base64", "private key")])
 def test_private_keys_are_refused(keys: dict[str, str], which: str, words: str) -> None:
     assert words in (pgp_key_problem(keys[which]) or "")
+
+
+def test_a_key_without_an_encryption_subkey_is_refused(keys: dict[str, str]) -> None:
+    assert "has no encryption subkey" in (pgp_key_problem(keys["sign_only"]) or "")
 
 
 def test_text_that_is_not_a_key_is_refused() -> None:
