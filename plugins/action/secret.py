@@ -11,7 +11,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._secret import DEFAULT_POLICY, SecretError, connection_errors, read_or_create, request_errors
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault import generate
-from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import controller_connection
+from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import NO_ADDRESS, controller_connection
 
 ARGS = {"path", "policy", "key", "mount"}
 
@@ -37,8 +37,7 @@ class ActionModule(ActionBase):
         request_problems += request_errors(args.get("path"), policy, args.get("key", "value"), mount)
         conn = controller_connection(variables, self._templar.template)
         if not conn.url:
-            request_problems.append("vault_addr is not set (nor VAULT_ADDR): set it in group_vars/all to the server's URL, "
-                                    "such as https://10.77.0.2:8200 (docs/roles/vault.md)")
+            request_problems.append(NO_ADDRESS)
         # Not there yet (no CA fetched, no token): check mode on a fleet whose secrets layer never ran.
         errors = connection_errors(conn) if conn.url else []
         check_mode = bool(self._play_context.check_mode)

@@ -10,7 +10,7 @@ import typing as t
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._secret import SecretError, connection_errors
-from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import controller_connection
+from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import NO_ADDRESS, controller_connection
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_provision import provision, provision_errors, seconds, wrapped_secret_id
 
 ARGS = {"mount", "policies", "approles", "wrap_secret_id_for", "wrap_ttl"}
@@ -38,7 +38,7 @@ class ActionModule(ActionBase):
             errors.append(f"wrap_secret_id_for {wrap_for!r} is not among the AppRoles given")
         if seconds(args.get("wrap_ttl", "120s")) is None:
             errors.append(f"wrap_ttl must be a duration such as 120s, not {args.get('wrap_ttl')!r}")
-        errors += connection_errors(conn) if conn.url else ["vault_addr is not set (nor VAULT_ADDR): set it to the server's URL (docs/roles/vault.md)"]
+        errors += connection_errors(conn) if conn.url else [NO_ADDRESS]
         if errors:
             return {**result, "failed": True, "msg": "; ".join(errors)}
         check_mode = bool(self._play_context.check_mode)

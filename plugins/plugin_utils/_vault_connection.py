@@ -11,6 +11,8 @@ import typing as t
 from ansible_collections.nova.dgx.plugins.plugin_utils._secret import ROLE_ID_ENV, SECRET_ID_ENV, Connection, first_env, token_from
 
 DEFAULT_CACERT = "~/.nova-dgx/vault-ca.pem"
+NO_ADDRESS = ("vault_addr is not set (nor VAULT_ADDR): set it in group_vars/all to the server's URL, "
+              "such as https://10.77.0.2:8200 (docs/roles/vault.md)")
 
 
 def controller_connection(variables: dict[str, t.Any], template: t.Callable[[t.Any], t.Any]) -> Connection:
