@@ -158,6 +158,6 @@ def input_errors(networks: object, port: object, extra: object, topology: object
 def preshared_key(secret: str, first: str, second: str) -> str:
     """The preshared key of the pair (first, second): the same on both ends, derived, never stored."""
     if not isinstance(secret, str) or len(secret) < 32:
-        raise ValueError("wireguard_psk_secret must be at least 32 characters")
+        raise ValueError("the preshared-key master (wireguard_psk_path in Vault) must be at least 32 characters")
     message = "nova.dgx wireguard psk|" + "|".join(sorted((first, second)))
     return base64.b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()).decode("ascii")

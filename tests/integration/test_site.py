@@ -297,3 +297,32 @@ def test_the_secrets_server_creates_a_secret_once_and_nothing_shows_it(tmp_path:
     assert value not in first[1].replace(f"canary {value}", "")  # ... but nothing else at -vvv shows it
     journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
     assert not [p.name for p in (journal / "runs").iterdir() if value in p.read_text()]
+
+
+def test_the_overlays_preshared_keys_come_from_the_secrets_server() -> None:
+    # The lab turns wireguard_preshared_keys on: the first converge's secrets layer put a key on
+    # every pair, derived from the master in mgmt-01's OpenBao, and recorded that on the hub.
+    import hvac  # pylint: disable=import-outside-toplevel  # only these tests talk to the server
+    from ansible_collections.nova.dgx.plugins.plugin_utils._wireguard import preshared_key  # pylint: disable=import-outside-toplevel
+
+    state = ROOT / ".lab/vault"
+    client = hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                         verify=str(state / "ca.pem"))
+    master = client.secrets.kv.v2.read_secret_version(path="wireguard/psk-master", mount_point="nova",
+                                                      raise_on_deleted_version=True)["data"]["data"]["value"]
+
+    def wg(host: str, *args: str) -> str:
+        return subprocess.run(["docker", "exec", f"nova-lab-{host}", "wg", "show", "wg0", *args], capture_output=True, text=True,
+                              check=True).stdout
+
+    public = {host: wg(host, "public-key").strip() for host in LAB}
+    for spoke in LAB - {"mgmt-01"}:
+        expected = preshared_key(master, spoke, "mgmt-01")
+        on_spoke = dict(line.split("\t")[:2] for line in wg(spoke, "dump").splitlines()[1:])
+        on_hub = dict(line.split("\t")[:2] for line in wg("mgmt-01", "dump").splitlines()[1:])
+        assert on_spoke[public["mgmt-01"]] == expected == on_hub[public[spoke]], spoke
+    record = subprocess.run(["docker", "exec", "nova-lab-mgmt-01", "cat", "/etc/wireguard/wg0.psk.json"], capture_output=True, text=True,
+                            check=True).stdout
+    assert json.loads(record) == {"source": "vault", "path": "nova/wireguard/psk-master"}
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    assert not [p.name for p in (journal / "runs").iterdir() if master in p.read_text() or expected in p.read_text()]

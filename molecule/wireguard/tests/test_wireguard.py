@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -53,3 +54,32 @@ def test_hub_keeps_the_public_key_record(host) -> None:
         pytest.skip("the record lives on the hub")
     record = host.file("/etc/wireguard/wg0.registry.json").content_string
     assert all(f'"{name}"' in record for name in ADDRESSES)
+
+
+def _preshared_keys(host) -> dict[str, str]:
+    """This member's peers' preshared keys, by the peer's public key."""
+    with host.sudo():
+        return {line.split("\t")[0]: line.split("\t")[1] for line in host.check_output("wg show wg0 dump").splitlines()[1:]}
+
+
+def test_both_ends_of_a_pair_hold_the_same_preshared_key(host) -> None:
+    # The key of each pair is derived on the controller from the master in the secrets server,
+    # so the two ends agree without either storing the other's copy.
+    if _name(host) == "mgmt-01":
+        pytest.skip("checked from the spokes' side")
+    hub = host.get_host("ansible://mgmt-01", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+    with host.sudo():
+        mine = host.check_output("wg show wg0 public-key").strip()
+    hub_keys = _preshared_keys(hub)
+    spoke_keys = _preshared_keys(host)
+    assert len(spoke_keys) == 1, spoke_keys
+    (psk,) = spoke_keys.values()
+    assert psk != "(none)" and hub_keys[mine] == psk
+    assert len(set(hub_keys.values())) == len(hub_keys), "each pair has its own key"
+
+
+def test_hub_records_that_the_keys_come_from_the_secrets_server(host) -> None:
+    if _name(host) != "mgmt-01":
+        pytest.skip("the record lives on the hub")
+    record = json.loads(host.file("/etc/wireguard/wg0.psk.json").content_string)
+    assert record == {"source": "vault", "path": "secret/wireguard/psk-master"}
