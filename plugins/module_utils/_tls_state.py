@@ -141,13 +141,19 @@ def _extension(cert: t.Any, kind: t.Any) -> t.Any:
         return None
 
 
-def _ca_problems(ca: dict[str, t.Any], key: t.Any, cert: t.Any, now: datetime.datetime) -> list[str]:
+def _identity_problems(wanted: dict[str, t.Any], key: t.Any, cert: t.Any) -> list[str]:
+    """The certificate belongs to its key and names only the wanted common name (CA and server alike)."""
     out = []
-    where = ca["cert"]
     if _public(cert.public_key()) != _public(key.public_key()):
-        out.append(f"{where} does not belong to {ca['key']}")
-    if _common_name(cert) != ca["common_name"]:
-        out.append(f"{where} names {_common_name(cert)}, not {ca['common_name']}")
+        out.append(f"{wanted['cert']} does not belong to {wanted['key']}")
+    if _common_name(cert) != wanted["common_name"]:
+        out.append(f"{wanted['cert']} names {_common_name(cert)}, not {wanted['common_name']}")
+    return out
+
+
+def _ca_problems(ca: dict[str, t.Any], key: t.Any, cert: t.Any, now: datetime.datetime) -> list[str]:
+    where = ca["cert"]
+    out = _identity_problems(ca, key, cert)
     if cert.issuer != cert.subject:
         out.append(f"{where} is not self-signed")
     constraints = _extension(cert, x509.BasicConstraints)
@@ -163,12 +169,8 @@ def _ca_problems(ca: dict[str, t.Any], key: t.Any, cert: t.Any, now: datetime.da
 
 
 def _server_problems(server: dict[str, t.Any], key: t.Any, cert: t.Any, ca_cert: t.Any, now: datetime.datetime) -> list[str]:
-    out = []
     where = server["cert"]
-    if _public(cert.public_key()) != _public(key.public_key()):
-        out.append(f"{where} does not belong to {server['key']}")
-    if _common_name(cert) != server["common_name"]:
-        out.append(f"{where} names {_common_name(cert)}, not {server['common_name']}")
+    out = _identity_problems(server, key, cert)
     if ca_cert is None or cert.issuer != ca_cert.subject:
         out.append(f"{where} was not issued by the CA")
     else:
