@@ -21,6 +21,16 @@ SECRET_KEY = re.compile(
     r"|preshared_?key|psk|(?<!public)(?<!pub)_key$)",
     re.I,
 )
+# Settings about passwords, not passwords: PostgreSQL's password_encryption (scram-sha-256), sshd's
+# PasswordAuthentication. Their values are shown, and never learnt as secrets.
+_SETTING_NAME = re.compile(r"[\w.-]*pass(?:word|wd)_?(?:encryption|authentication)", re.I)
+
+
+def secret_name(key: str) -> bool:
+    """Whether values under ``key`` are secrets (a secret-looking name that is not a setting about passwords)."""
+    return bool(key and SECRET_KEY.search(key) and not _SETTING_NAME.fullmatch(key))
+
+
 # "password = hunter2", "token: abc", "API_KEY=xyz", "PresharedKey = ..." inside free text and diffs.
 _INLINE = re.compile(
     r"(?P<key>[\w.-]*(?:pass(?:word|wd|phrase)?|secret|token|private_?key|api_?key|access_?key|credential|preshared_?key|psk)[\w.-]*)"
@@ -74,8 +84,8 @@ class Masker:
                 self.learn(v, str(k))
         elif isinstance(value, (list, tuple)):
             for v in value:
-                self.learn(v, key if key and SECRET_KEY.search(key) and not isinstance(v, (dict, list, tuple)) else "")
-        elif key and SECRET_KEY.search(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                self.learn(v, key if secret_name(key) and not isinstance(v, (dict, list, tuple)) else "")
+        elif secret_name(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
             # A plain word under a secret-looking option name is a setting (update_password: always).
             if not _WORDLIKE.match(str(value)):
                 self._remember(value)
@@ -85,7 +95,7 @@ class Masker:
         if plain is not None:
             self._remember(plain)
             return MASK
-        if key and SECRET_KEY.search(key) and not isinstance(value, (bool, type(None))):
+        if secret_name(key) and not isinstance(value, (bool, type(None))):
             self._remember(value)
             return MASK
         if isinstance(value, dict):
@@ -119,6 +129,8 @@ class Masker:
 
     def text(self, value: str) -> str:
         def inline(match: re.Match[str]) -> str:
+            if _SETTING_NAME.fullmatch(match.group("key")):
+                return match.group(0)
             self._found(match.group("value"))
             return f"{match.group('key')}{match.group('sep')}{MASK}"
 

@@ -157,8 +157,8 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
-# on mgmt-01. Two runs at a time.
-HOST_OF_ROLE = {"vault": "mgmt-01"}
+# on mgmt-01, and the database, on db-01. Two runs at a time.
+HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -326,3 +326,30 @@ def test_the_overlays_preshared_keys_come_from_the_secrets_server() -> None:
     assert json.loads(record) == {"source": "vault", "path": "nova/wireguard/psk-master"}
     journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
     assert not [p.name for p in (journal / "runs").iterdir() if master in p.read_text() or expected in p.read_text()]
+
+
+def test_the_database_takes_vault_passwords_over_the_overlay_only() -> None:
+    # app's password is the one in mgmt-01's OpenBao; pg_hba admits it from the overlay (db-01's own
+    # overlay address here) and PostgreSQL does not listen on the lab network at all.
+    import hvac  # pylint: disable=import-outside-toplevel  # only these tests talk to the server
+
+    state = ROOT / ".lab/vault"
+    client = hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                         verify=str(state / "ca.pem"))
+    password = client.secrets.kv.v2.read_secret_version(path="postgresql/app", mount_point="nova",
+                                                        raise_on_deleted_version=True)["data"]["data"]["value"]
+
+    def psql(address: str, secret: str) -> subprocess.CompletedProcess[str]:
+        # The password goes in through docker exec's environment (-e NAME without a value reads ours), not argv.
+        return subprocess.run(["docker", "exec", "-e", "PGPASSWORD", "nova-lab-db-01", "psql", "-XAtq", "-h", address, "-U", "app",
+                               "-d", "app", "-c", "SELECT current_user"], capture_output=True, text=True, check=False,
+                              env=dict(os.environ, PGPASSWORD=secret))
+
+    overlay = _hostvars("db-01")["wireguard_address"]
+    assert psql(overlay, password).stdout.strip() == "app"
+    wrong = psql(overlay, password[::-1])
+    assert wrong.returncode != 0 and "password authentication failed" in wrong.stderr
+    lab_network = psql(_hostvars("db-01")["ansible_host"], password)
+    assert lab_network.returncode != 0 and "Connection refused" in lab_network.stderr
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    assert not [p.name for p in (journal / "runs").iterdir() if password in p.read_text()]

@@ -76,3 +76,13 @@ def test_learning_from_data_never_swallows_a_whole_mapping() -> None:
     assert masker.text("clock synchronised for root via /bin/bash") == "clock synchronised for root via /bin/bash"
     assert masker.text("tags: [always]") == "tags: [always]", "update_password: always is a setting, not a secret"
     assert masker.text("Learnt-Pa55 tok-one-1 tok-two-2") == f"{MASK} {MASK} {MASK}"
+
+
+def test_settings_about_passwords_are_shown_and_not_learnt() -> None:
+    # PostgreSQL's password_encryption and sshd's PasswordAuthentication name a method, not a secret:
+    # masking their values would also mask "scram-sha-256" in every verify row of the report.
+    masker = Masker()
+    text = masker.text("+password_encryption = 'scram-sha-256'\nPasswordAuthentication no\n+db_password = 's3cr3t-value'\n")
+    assert "password_encryption = 'scram-sha-256'" in text and "s3cr3t-value" not in text
+    assert masker.data({"password_encryption": "scram-sha-256"}) == {"password_encryption": "scram-sha-256"}
+    assert masker.text("pg_hba methods peer, scram-sha-256") == "pg_hba methods peer, scram-sha-256"
