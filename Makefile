@@ -72,6 +72,8 @@ lint: venv
 	mypy
 	# Python scripts one at a time: mypy names each of them __main__.
 	for script in $$(grep -l '^#!/usr/bin/env python' scripts/*); do mypy "$$script"; done
+	# Tools the roles install on hosts (run there with the host's python3).
+	for tool in roles/*/files/*.py; do mypy "$$tool"; done
 
 sanity: venv
 	scripts/sanity

@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._validate import integer, invalid, network, shown
+from ansible_collections.nova.dgx.plugins.plugin_utils._validate import integer, invalid, network, problem, shown
 
 __all__ = ["IDENTIFIER", "database_errors", "grant_errors", "hba_errors", "memory_settings", "role_errors", "settings_errors"]
 
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_IDENTIFIER_RULE = "must be an SQL identifier: a lower-case letter or _, then lower-case letters, digits or _, at most 63 characters"
 _SETTING = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 _RESERVED_DATABASES = ("postgres", "template0", "template1")
 # Roles the role itself owns: the superuser it logs in as and the exporter's peer-authenticated login.
@@ -35,9 +34,8 @@ _HBA_FIELDS = {"type", "database", "user", "address", "method", "comment"}
 
 
 def _identifier(value: object, name: str) -> list[str]:
-    if isinstance(value, str) and IDENTIFIER.fullmatch(value):
-        return []
-    return [f"{name} {_IDENTIFIER_RULE}, got {shown(value)}"]
+    found = problem(value, "sql identifier")
+    return [f"{name} {found}, got {shown(value)}"] if found else []
 
 
 def _entries(value: object, name: str, fields: set[str], required: tuple[str, ...]) -> tuple[list[str], list[tuple[str, dict[str, t.Any]]]]:

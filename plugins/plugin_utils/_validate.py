@@ -202,6 +202,29 @@ def _variable(value: object) -> str:
     return "" if ok else "must be a valid variable name (letters, digits and '_', not starting with a digit)"
 
 
+_SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_RESTIC_SUBSET = re.compile(r"(100|[1-9][0-9]?)(\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*")
+_RESTIC_REPOSITORY = re.compile(r"(local:)?/[^\s]*|sftp:[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+:/[^\s]*|s3:https?://[^\s/]+/[^\s]+")
+
+
+def _sql_identifier(value: object) -> str:
+    ok = isinstance(value, str) and _SQL_IDENTIFIER.fullmatch(value)
+    return "" if ok else "must be an SQL identifier: a lower-case letter or _, then lower-case letters, digits or _, at most 63 characters"
+
+
+def _restic_subset(value: object) -> str:
+    ok = isinstance(value, str) and _RESTIC_SUBSET.fullmatch(value)
+    return "" if ok else "must be a percentage such as 5% or a fraction n/t such as 1/10 (restic check --read-data-subset)"
+
+
+def _restic_repository(value: object) -> str:
+    if isinstance(value, str) and _RESTIC_REPOSITORY.fullmatch(value):
+        return ""
+    scheme = value.split(":", 1)[0] if isinstance(value, str) and ":" in value else ""
+    unknown = f"has the unknown scheme {scheme!r}: " if scheme and scheme not in ("local", "sftp", "s3") else "must be "
+    return unknown + "use a path (/srv/restic or local:/srv/restic), sftp:USER@HOST:/PATH or s3:https://HOST/BUCKET"
+
+
 KINDS: dict[str, t.Callable[[object], str]] = {
     "port": _port,
     "port or range": _port_or_range,
@@ -225,6 +248,9 @@ KINDS: dict[str, t.Callable[[object], str]] = {
     "wireguard key": _wireguard_key,
     "sha256": _sha256,
     "variable name": _variable,
+    "sql identifier": _sql_identifier,
+    "restic subset": _restic_subset,
+    "restic repository": _restic_repository,
 }
 
 

@@ -1,0 +1,709 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nova.dgx's backup tool on a database host (installed by nova.dgx.backup; run as root).
+
+  python3 nova_backup.py CONFIG backup postgresql     dump every database and the globals into one set,
+                                                      with checksums and manifests; retention; restic; status
+  python3 nova_backup.py CONFIG restic-init           create the restic repository unless it exists
+  python3 nova_backup.py CONFIG status                the last backup and drill, the complete sets
+  python3 nova_backup.py check-timer UNIT             the timer's OnCalendar= accepted by systemd-analyze
+  python3 nova_backup.py CONFIG check                 restic check (a data subset) and forget/prune
+  python3 nova_backup.py CONFIG drill postgresql [--set NAME] [--from local|restic]
+                                                      restore a set into a scratch instance and compare
+
+A set is the directory BACKUP_DIR/postgresql/<UTC time>Z. It is written as <name>.part and renamed
+when SET.json, the list of its files and their SHA-256, is in it: a directory without .part is a
+complete backup, and anything else is removed by the next run. Every command prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+
+FORMAT = "nova.dgx/backup-manifest/1"
+SET_NAME = re.compile(r"^\d{8}T\d{6}Z$")
+# Both sides of a comparison render values the same way.
+SESSION = ("SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'postgres'", "SET extra_float_digits = 1",
+           "SET bytea_output = 'hex'")
+TABLES = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+ ORDER BY 1, 2"""
+SEQUENCES = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+ ORDER BY 1, 2"""
+
+
+class BackupError(Exception):
+    """A failure with a message that names the database, the file or the table."""
+
+
+# ---------------------------------------------------------------- configuration and small helpers
+
+
+def load_config(path: str) -> dict[str, t.Any]:
+    config = json.loads(pathlib.Path(path).read_text())
+    pg = config.setdefault("postgresql", {})
+    pg.setdefault("user", "postgres")
+    pg.setdefault("socket", "/var/run/postgresql")
+    pg.setdefault("port", 5432)
+    pg.setdefault("databases", [])
+    pg.setdefault("run_as", "")
+    config.setdefault("keep_count", 7)
+    config.setdefault("keep_days", 14)
+    config.setdefault("drill", {})
+    config["drill"].setdefault("port", 5499)
+    config["drill"].setdefault("dir", "/var/tmp/nova-drill")
+    return config
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def stamp(when: dt.datetime) -> str:
+    return when.strftime("%Y%m%dT%H%M%SZ")
+
+
+def sha256_file(path: pathlib.Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fsync_path(path: pathlib.Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: pathlib.Path, text: str, mode: int = 0o644) -> None:
+    """Write beside the target, fsync, rename: a reader sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def connect(pg: dict[str, t.Any], database: str, port: int | None = None, socket_dir: str | None = None) -> t.Any:
+    import psycopg2  # pylint: disable=import-outside-toplevel  # Debian's python3-psycopg2 on the host
+
+    conn = psycopg2.connect(dbname=database, user=pg["user"], host=socket_dir or pg["socket"], port=port or pg["port"],
+                            application_name="nova-backup")
+    with conn.cursor() as cur:
+        for statement in SESSION:
+            cur.execute(statement)
+    conn.commit()
+    return conn
+
+
+def resolve_server(pg: dict[str, t.Any]) -> None:
+    """The client programs of the live server's major and its data directory, read from the server when not configured."""
+    if pg.get("bin") and pg.get("data_dir"):
+        return
+    conn = connect(pg, "postgres")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_setting('server_version_num')::int / 10000, current_setting('data_directory')")
+            major, data_dir = cur.fetchone()
+    finally:
+        conn.close()
+    pg["bin"] = pg.get("bin") or f"/usr/lib/postgresql/{major}/bin"
+    pg["data_dir"] = pg.get("data_dir") or data_dir
+
+
+def client(pg: dict[str, t.Any], tool: str) -> list[str]:
+    """A PostgreSQL client program, run as ``run_as`` when set (the scratch instance trusts only its owner)."""
+    program = str(pathlib.Path(pg["bin"], tool))
+    return ["runuser", "-u", pg["run_as"], "--", program] if pg.get("run_as") else [program]
+
+
+# ---------------------------------------------------------------- manifests
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_hash(cur: t.Any, schema: str, table: str) -> dict[str, t.Any]:
+    """Rows and an order-independent content hash; ``text`` for types without an extended hash (json, xml, point)."""
+    relation = f"{quote_ident(schema)}.{quote_ident(table)}"
+    cur.execute("SAVEPOINT nova_hash")
+    try:
+        cur.execute(f"SELECT count(*), coalesce(sum(hash_record_extended(t, 0)), 0)::text FROM {relation} t")
+        method = "record"
+    except Exception:  # pylint: disable=broad-exception-caught  # psycopg2's error for a type without an extended hash
+        cur.execute("ROLLBACK TO SAVEPOINT nova_hash")
+        cur.execute(f"SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0)::text FROM {relation} t")
+        method = "text"
+    rows, digest = cur.fetchone()
+    cur.execute("RELEASE SAVEPOINT nova_hash")
+    return {"name": f"{schema}.{table}", "rows": int(rows), "hash": str(digest), "method": method}
+
+
+def database_manifest(conn: t.Any) -> dict[str, t.Any]:
+    """Tables, sequences and large objects of the connected database, as its transaction sees them."""
+    with conn.cursor() as cur:
+        cur.execute(TABLES)
+        tables = [table_hash(cur, schema, table) for schema, table in cur.fetchall()]
+        cur.execute(SEQUENCES)
+        sequences = []
+        for schema, name in cur.fetchall():
+            cur.execute(f"SELECT last_value, is_called FROM {quote_ident(schema)}.{quote_ident(name)}")
+            last_value, is_called = cur.fetchone()
+            sequences.append({"name": f"{schema}.{name}", "last_value": int(last_value), "is_called": bool(is_called)})
+        cur.execute("SELECT count(*), coalesce(sum(hashtextextended(loid::text || ':' || pageno || ':' || encode(data, 'hex'), 0)), 0)::text"
+                    " FROM pg_largeobject")
+        pages, digest = cur.fetchone()
+    return {"tables": tables, "sequences": sequences, "large_objects": {"pages": int(pages), "hash": str(digest)}}
+
+
+def compare(expected: dict[str, t.Any], found: dict[str, t.Any], label: str = "") -> list[str]:
+    """What differs between a dump-time manifest and the restored database, one line per table or sequence."""
+    manifest = f"the manifest{label}"
+    problems = []
+    want = {entry["name"]: entry for entry in expected["tables"]}
+    have = {entry["name"]: entry for entry in found["tables"]}
+    for name in sorted(want):
+        if name not in have:
+            problems.append(f"table {name}: missing after the restore ({want[name]['rows']} rows in {manifest})")
+        elif have[name]["rows"] != want[name]["rows"]:
+            problems.append(f"table {name}: {have[name]['rows']} rows restored, {want[name]['rows']} in {manifest}")
+        elif have[name]["hash"] != want[name]["hash"]:
+            problems.append(f"table {name}: content hash differs from {manifest} (rows equal: {want[name]['rows']})")
+    problems += [f"table {name}: restored but not in {manifest}" for name in sorted(set(have) - set(want))]
+    seq_want = {entry["name"]: entry for entry in expected["sequences"]}
+    seq_have = {entry["name"]: entry for entry in found["sequences"]}
+    problems += [f"sequence {name}: {seq_have.get(name)} restored, {seq_want[name]} in {manifest}"
+                 for name in sorted(seq_want) if seq_have.get(name) != seq_want[name]]
+    if expected["large_objects"] != found["large_objects"]:
+        problems.append(f"large objects: {found['large_objects']} restored, {expected['large_objects']} in {manifest}")
+    return problems
+
+
+# ---------------------------------------------------------------- backup
+
+
+@contextlib.contextmanager
+def locked(name: str) -> t.Iterator[None]:
+    lock_dir = pathlib.Path(os.environ.get("NOVA_BACKUP_LOCK_DIR", "/run/nova-backup"))
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_dir / f"{name}.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(f"another {name} backup or drill runs (lock {lock_dir / name}.lock)") from None
+        yield
+
+
+def complete_sets(engine_dir: pathlib.Path) -> list[pathlib.Path]:
+    """Complete sets, oldest first: named like a set, not .part, with SET.json."""
+    if not engine_dir.is_dir():
+        return []
+    return sorted(p for p in engine_dir.iterdir() if SET_NAME.match(p.name) and (p / "SET.json").is_file())
+
+
+def remove_leftovers(engine_dir: pathlib.Path) -> list[str]:
+    """Remove what an interrupted run left (a .part directory, a set without SET.json)."""
+    removed = []
+    if engine_dir.is_dir():
+        for path in engine_dir.iterdir():
+            if path.is_dir() and (path.name.endswith(".part") or not (path / "SET.json").is_file()):
+                shutil.rmtree(path)
+                removed.append(path.name)
+    return removed
+
+
+def retention(engine_dir: pathlib.Path, keep_count: int, keep_days: int, now: dt.datetime) -> list[str]:
+    """Remove complete sets older than ``keep_days`` that are not among the newest ``keep_count``."""
+    sets = complete_sets(engine_dir)
+    keep = set(sets[-keep_count:]) if keep_count > 0 else set()
+    removed = []
+    for path in sets:
+        created = dt.datetime.strptime(path.name, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        if path not in keep and now - created > dt.timedelta(days=keep_days):
+            shutil.rmtree(path)
+            removed.append(path.name)
+    return removed
+
+
+def dump_database(pg: dict[str, t.Any], database: str, target: pathlib.Path) -> dict[str, t.Any]:
+    """pg_dump -Fc in a snapshot that a second session hashes at the same time."""
+    conn = connect(pg, database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cur.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
+            snapshot, version = cur.fetchone()
+        started = time.monotonic()
+        command = [*client(pg, "pg_dump"), "-Fc", f"--snapshot={snapshot}", "-h", pg["socket"], "-p", str(pg["port"]),
+                   "-U", pg["user"], "-f", str(target), database]
+        dump = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+        manifest = database_manifest(conn)
+        hashed = time.monotonic() - started
+        _out, errors = dump.communicate()
+        if dump.returncode != 0:
+            raise BackupError(f"{database}: pg_dump exited {dump.returncode}: {errors.strip()[-500:]}")
+        conn.rollback()
+    finally:
+        conn.close()
+    os.chmod(target, 0o600)
+    fsync_path(target)
+    return {"database": database, "server_version": version, "snapshot": snapshot, **manifest,
+            "durations": {"dump_and_hash": round(time.monotonic() - started, 3), "hash": round(hashed, 3)}}
+
+
+def backup_postgresql(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    pg = config["postgresql"]
+    resolve_server(pg)
+    engine_dir = pathlib.Path(config["backup_dir"], "postgresql")
+    engine_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(engine_dir, 0o700)
+    now = utc_now()
+    while (engine_dir / stamp(now)).exists():  # a set from the same second: names are unique
+        time.sleep(1.0 - now.microsecond / 1e6)
+        now = utc_now()
+    name = stamp(now)
+    removed = remove_leftovers(engine_dir)
+    part = engine_dir / f"{name}.part"
+    part.mkdir(mode=0o700)
+    files: dict[str, dict[str, t.Any]] = {}
+    databases = []
+    for database in pg["databases"]:
+        dump = part / f"{database}.dump"
+        manifest = dump_database(pg, database, dump)
+        manifest.update({"format": FORMAT, "engine": "postgresql", "host": config.get("host", ""), "site": config.get("site", ""),
+                         "set": name, "dump": {"file": dump.name, "bytes": dump.stat().st_size, "sha256": sha256_file(dump)}})
+        write_atomic(part / f"{database}.manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n", 0o600)
+        databases.append({"database": database, "bytes": manifest["dump"]["bytes"], "tables": len(manifest["tables"]),
+                          "seconds": manifest["durations"]["dump_and_hash"]})
+    globals_file = part / "globals.sql"
+    done = subprocess.run([*client(pg, "pg_dumpall"), "--globals-only", "-h", pg["socket"], "-p", str(pg["port"]), "-U", pg["user"],
+                           "-f", str(globals_file)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"pg_dumpall --globals-only exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    os.chmod(globals_file, 0o600)  # it holds the roles' password verifiers
+    for path in sorted(part.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            digest = sha256_file(path)
+            write_atomic(part / f"{path.name}.sha256", f"{digest}  {path.name}\n", 0o600)
+            files[path.name] = {"sha256": digest, "bytes": path.stat().st_size}
+    write_atomic(part / "SET.json", json.dumps({"format": FORMAT, "engine": "postgresql", "set": name, "host": config.get("host", ""),
+                                                "created": now.isoformat(), "databases": pg["databases"], "files": files},
+                                               indent=1, sort_keys=True) + "\n", 0o600)
+    fsync_path(part)
+    final = engine_dir / name
+    os.rename(part, final)
+    fsync_path(engine_dir)
+    removed += retention(engine_dir, int(config["keep_count"]), int(config["keep_days"]), now)
+    return {"set": name, "path": str(final), "databases": databases, "bytes": sum(f["bytes"] for f in files.values()),
+            "removed": removed}
+
+
+# ---------------------------------------------------------------- restic
+
+
+def restic(config: dict[str, t.Any], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    settings = config["restic"]
+    command = ["restic", "--repo", settings["repository"], "--password-file", settings["password_file"], "--no-cache", *args]
+    if settings.get("sftp_command"):
+        command[1:1] = ["-o", f"sftp.command={settings['sftp_command']}"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=dict(os.environ, RESTIC_PROGRESS_FPS="0"))
+    if check and done.returncode != 0:
+        raise BackupError(f"restic {args[0]} exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    return done
+
+
+def restic_init(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    found = restic(config, "cat", "config", check=False)
+    if found.returncode == 0:
+        return {"changed": False, "repository": config["restic"]["repository"]}
+    # restic 0.14 exits 1 both for a missing repository and for a wrong password: only the first is created.
+    if "unable to open config file" not in found.stderr and "Is there a repository" not in found.stderr:
+        raise BackupError(f"restic cannot open {config['restic']['repository']}: {found.stderr.strip()[-300:]}")
+    restic(config, "init")
+    return {"changed": True, "repository": config["restic"]["repository"]}
+
+
+def restic_backup(config: dict[str, t.Any], engine: str, set_path: str) -> str:
+    done = restic(config, "backup", "--json", "--tag", engine, "--host", config.get("host") or os.uname().nodename, set_path)
+    summary = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{") and '"summary"' in line]
+    return str(summary[-1].get("snapshot_id", "")) if summary else ""
+
+
+def restic_check(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    restic(config, "check", f"--read-data-subset={config['restic'].get('check_subset', '5%')}")
+    restic(config, "forget", "--keep-last", str(config["keep_count"]), "--keep-within", f"{config['keep_days']}d", "--prune")
+    write_status(config, [("nova_backup_restic_last_check_success_timestamp_seconds", {}, round(time.time()))])
+    return {"checked": config["restic"]["repository"]}
+
+
+# ---------------------------------------------------------------- status for monitoring and the journal
+
+Metric = tuple[str, dict[str, str], float]
+
+
+def write_status(config: dict[str, t.Any], metrics: list[Metric]) -> None:
+    """Merge metrics into the node exporter's textfile, one line per name and label set, written atomically."""
+    status = pathlib.Path(config.get("status_file") or "/var/lib/prometheus/node-exporter/nova_backup.prom")
+    lines: dict[str, str] = {}
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line and not line.startswith("#"):
+                lines[line.rsplit(" ", 1)[0]] = line
+    for name, labels, value in metrics:
+        key = name + ("{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
+        lines[key] = f"{key} {value:g}" if not float(value).is_integer() else f"{key} {int(value)}"
+    write_atomic(status, "# nova.dgx backups (nova_backup.py)\n" + "\n".join(lines[k] for k in sorted(lines)) + "\n")
+
+
+def record_run(config: dict[str, t.Any], entry: dict[str, t.Any]) -> None:
+    """One JSON line per run; the data layer's report copies new lines to the controller's journal."""
+    runs = pathlib.Path(config.get("runs_file") or "/var/lib/nova-backup/runs.jsonl")
+    runs.parent.mkdir(parents=True, exist_ok=True)
+    with runs.open("a") as handle:
+        handle.write(json.dumps(entry, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def guarded(entry: dict[str, t.Any], work: t.Callable[[], dict[str, t.Any]]) -> dict[str, t.Any]:
+    """Run ``work``, recording its result or its error in ``entry`` (never raising)."""
+    try:
+        entry.update({"ok": True, **work()})  # a result may say ok: false itself (a drill that found differences)
+    except (BackupError, OSError, subprocess.SubprocessError) as exc:
+        entry.update(ok=False, error=str(exc))
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # a database error: recorded, then reported
+        entry.update(ok=False, error=f"{type(exc).__name__}: {str(exc).strip()}")
+    entry["finished"] = utc_now().isoformat()
+    return entry
+
+
+def run_backup(config: dict[str, t.Any], engine: str) -> dict[str, t.Any]:
+    started = utc_now()
+    entry: dict[str, t.Any] = {"run": f"{stamp(started)}-{engine}-backup", "kind": "backup", "engine": engine,
+                               "host": config.get("host", ""), "started": started.isoformat()}
+
+    def work() -> dict[str, t.Any]:
+        with locked(engine):
+            result = backup_postgresql(config)
+            if config.get("restic"):
+                result["restic_snapshot"] = restic_backup(config, engine, result["path"])
+            return result
+
+    guarded(entry, work)
+    now = time.time()
+    metrics: list[Metric] = [("nova_backup_last_run_ok", {"engine": engine}, 1 if entry["ok"] else 0),
+                             ("nova_backup_last_duration_seconds", {"engine": engine}, round((utc_now() - started).total_seconds(), 3))]
+    if entry["ok"]:
+        metrics.append(("nova_backup_last_success_timestamp_seconds", {"engine": engine}, round(now)))
+        for item in entry["databases"]:
+            labels = {"engine": engine, "database": item["database"]}
+            metrics += [("nova_backup_database_last_success_timestamp_seconds", labels, round(now)),
+                        ("nova_backup_database_last_size_bytes", labels, item["bytes"])]
+    write_status(config, metrics)
+    record_run(config, entry)
+    return entry
+
+
+# ---------------------------------------------------------------- the restore drill
+
+
+def port_in_use(socket_dir: str, port: int) -> bool:
+    import socket  # pylint: disable=import-outside-toplevel
+
+    if pathlib.Path(socket_dir, f".s.PGSQL.{port}").exists():
+        return True
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def drill_refusals(config: dict[str, t.Any]) -> list[str]:
+    """Why the scratch instance could be, or touch, the live one; checked before anything is created."""
+    pg, drill = config["postgresql"], config["drill"]
+    port, directory = int(drill["port"]), pathlib.Path(drill["dir"]).resolve()
+    problems = []
+    if port == int(pg["port"]):
+        problems.append(f"the drill port {port} is the live server's port (postgresql_port): the scratch instance must never be"
+                        " the live one; pick another port (default 5499)")
+    elif port_in_use(pg["socket"], port) or port_in_use(str(directory), port):
+        problems.append(f"the drill port {port} is in use: something listens there; pick a free port")
+    for live in [pg.get("data_dir"), pg["socket"], config["backup_dir"]]:
+        if live and (directory == pathlib.Path(live).resolve() or pathlib.Path(live).resolve() in directory.parents):
+            problems.append(f"the drill directory {directory} is inside {live}, which the live server or the backups use;"
+                            " choose a scratch directory of its own (default /var/tmp/nova-drill)")
+    if directory.exists() and not (directory / ".nova-drill").exists():
+        problems.append(f"the drill directory {directory} exists and is not a drill's: remove it or choose another")
+    return problems
+
+
+def fetch_set(config: dict[str, t.Any], engine: str, wanted: str | None, source: str, scratch: pathlib.Path) -> pathlib.Path:
+    """The set to restore: from the local backup directory, or restored out of restic (proving the off-box copy)."""
+    if source == "local":
+        sets = complete_sets(pathlib.Path(config["backup_dir"], engine))
+        chosen = [p for p in sets if p.name == wanted] if wanted else sets[-1:]
+        if not chosen:
+            raise BackupError(f"no complete {engine} set {wanted or ''} in {config['backup_dir']}/{engine}".replace("  ", " "))
+        return chosen[0]
+    listed = restic(config, "snapshots", "--json", "--tag", engine, "--host", config.get("host") or os.uname().nodename)
+    snapshots = sorted(json.loads(listed.stdout or "[]"), key=lambda s: s["time"])
+    if wanted:
+        snapshots = [s for s in snapshots if any(pathlib.PurePath(p).name == wanted for p in s["paths"])]
+    if not snapshots:
+        raise BackupError(f"restic has no {engine} snapshot{' of set ' + wanted if wanted else ''} for this host")
+    snapshot = snapshots[-1]
+    restic(config, "restore", snapshot["id"], "--target", str(scratch / "restore"))
+    return scratch / "restore" / str(snapshot["paths"][0]).lstrip("/")
+
+
+def stop_scratch(data: pathlib.Path, process: subprocess.Popen[bytes] | None) -> None:
+    pid_file = data / "postmaster.pid"
+    with contextlib.suppress(OSError, ValueError, IndexError, ProcessLookupError):
+        os.kill(int(pid_file.read_text().splitlines()[0]), signal.SIGINT)
+    if process is not None:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str, t.Any]:
+    resolve_server(config["postgresql"])
+    refused = drill_refusals(config)
+    if refused:
+        raise BackupError("; ".join(refused))
+    pg, drill = config["postgresql"], config["drill"]
+    scratch = pathlib.Path(drill["dir"]).resolve()
+    owner = drill.get("user", "postgres")
+    port = int(drill["port"])
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True, mode=0o700)
+    (scratch / ".nova-drill").touch()
+    shutil.chown(scratch, owner)
+    result: dict[str, t.Any] = {"engine": "postgresql", "source": source, "problems": [], "databases": []}
+    process = None
+    data = scratch / "pg"
+    timer = time.monotonic()
+    try:
+        set_dir = fetch_set(config, "postgresql", wanted, source, scratch)
+        result["set"] = set_dir.name
+        result["fetch_seconds"] = round(time.monotonic() - timer, 3)
+        listing = json.loads((set_dir / "SET.json").read_text())
+        damaged = set()
+        for name, meta in sorted(listing["files"].items()):
+            path = set_dir / name
+            if not path.is_file():
+                result["problems"].append(f"set {set_dir.name}: {name} is missing")
+                damaged.add(name)
+            elif sha256_file(path) != meta["sha256"]:
+                result["problems"].append(f"set {set_dir.name}: {name} does not match its SHA-256 in SET.json"
+                                          f" ({path.stat().st_size} bytes, {meta['bytes']} when dumped)")
+                damaged.add(name)
+        globals_sql = (set_dir / "globals.sql").read_text() if (set_dir / "globals.sql").is_file() else ""
+        if re.search(r"^CREATE TABLESPACE", globals_sql, re.M):
+            raise BackupError(f"set {set_dir.name}: globals.sql creates tablespaces, which point at live paths; restore it by hand")
+        # Clients run as root (they read the root-only set); the scratch socket is 0700 and trusts its callers.
+        scratch_pg = {**pg, "socket": str(scratch), "port": port, "user": "postgres", "run_as": ""}
+        made = subprocess.run(["runuser", "-u", owner, "--", f"{pg['bin']}/initdb", "--no-sync", "-A", "trust", "-U", "postgres",
+                               "-E", "UTF8", "--locale=C.UTF-8", "-D", str(data)], capture_output=True, text=True, check=False)
+        if made.returncode != 0:
+            raise BackupError(f"initdb of the scratch instance in {data} failed: {made.stderr.strip()[-300:]}")
+        with (scratch / "postgres.log").open("wb") as log:
+            process = subprocess.Popen(  # pylint: disable=consider-using-with
+                ["runuser", "-u", owner, "--", f"{pg['bin']}/postgres", "-D", str(data), "-c", f"port={port}", "-c", "listen_addresses=",
+                 "-c", f"unix_socket_directories={scratch}", "-c", "unix_socket_permissions=0700", "-c", "fsync=off",
+                 "-c", "full_page_writes=off", "-c", "synchronous_commit=off"], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while subprocess.run([f"{pg['bin']}/pg_isready", "-q", "-h", str(scratch), "-p", str(port)], check=False).returncode != 0:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BackupError(f"the scratch instance did not start: {(scratch / 'postgres.log').read_text()[-500:]}")
+            time.sleep(0.2)
+        # The scratch instance must be the one we started, never the live server.
+        check = connect(scratch_pg, "postgres")
+        with check.cursor() as cur:
+            cur.execute("SELECT current_setting('port'), current_setting('data_directory')")
+            found_port, found_dir = cur.fetchone()
+        check.close()
+        if int(found_port) != port or pathlib.Path(found_dir).resolve() != data:
+            raise BackupError(f"connected to port {found_port}, {found_dir}: not the scratch instance; the drill stops")
+        if globals_sql:
+            loaded = subprocess.run([*client(scratch_pg, "psql"), "-X", "-q", "-h", str(scratch), "-p", str(port), "-U", "postgres",
+                                     "-d", "postgres", "-f", str(set_dir / "globals.sql")], capture_output=True, text=True, check=False)
+            errors = [line for line in loaded.stderr.splitlines() if "ERROR" in line and 'role "postgres" already exists' not in line]
+            result["problems"] += [f"globals.sql: {line.strip()}" for line in errors]
+        for database in listing["databases"]:
+            result["databases"].append(drill_database(scratch_pg, set_dir, database, damaged))
+    finally:
+        stop_scratch(data, process)
+        shutil.rmtree(scratch, ignore_errors=True)
+    result["ok"] = not result["problems"] and all(item["ok"] for item in result["databases"])
+    return result
+
+
+def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database: str, damaged: set[str]) -> dict[str, t.Any]:
+    item: dict[str, t.Any] = {"database": database, "problems": []}
+    dump = set_dir / f"{database}.dump"
+    try:
+        expected = json.loads((set_dir / f"{database}.manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        item.update(ok=False, problems=[f"{database}: no usable manifest ({exc})"])
+        return item
+    item["bytes"] = expected["dump"]["bytes"]
+    if dump.name in damaged:
+        item["problems"].append(f"{database}: {dump.name} does not match its SHA-256 (the restore goes on to name the damaged tables)")
+    started = time.monotonic()
+    restored = subprocess.run([*client(scratch_pg, "pg_restore"), "-C", "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]),
+                               "-U", "postgres", "-d", "postgres", str(dump)], capture_output=True, text=True, check=False)
+    item["restore_seconds"] = round(time.monotonic() - started, 3)
+    last_error = next((line.strip() for line in reversed(restored.stderr.splitlines()) if "error" in line.lower()), "")
+    started = time.monotonic()
+    try:
+        conn = connect(scratch_pg, database)
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # psycopg2.OperationalError: not restored at all
+        item["problems"].append(f"{database}: not restored ({last_error or str(exc).strip()})")
+        item["ok"] = False
+        return item
+    try:
+        conn.set_session(readonly=True)
+        found = database_manifest(conn)
+    finally:
+        conn.close()
+    item["compare_seconds"] = round(time.monotonic() - started, 3)
+    differences = compare(expected, found, f" of set {set_dir.name}")
+    reason = f" ({last_error})" if last_error and restored.returncode != 0 else ""
+    item["problems"] += [f"{database}: {line}{reason if 'rows restored' in line or 'missing' in line else ''}" for line in differences]
+    if restored.returncode != 0 and not differences:
+        item["problems"].append(f"{database}: pg_restore exited {restored.returncode} ({last_error})")
+    item["ok"] = not item["problems"]
+    return item
+
+
+def drill_checks(entry: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The drill's result as nova.dgx.checks rows: one per database, one for the set when it has problems of its own."""
+    where = f"set {entry.get('set', '?')} from {entry.get('source', '?')}"
+    checks = [{"name": f"restore drill {item['database']}", "ok": bool(item["ok"]),
+               "detail": (f"{where}: {item.get('bytes', 0)} bytes restored in {item.get('restore_seconds', '?')} s, compared in"
+                          f" {item.get('compare_seconds', '?')} s; every table, sequence and large object matches the manifest")
+               if item["ok"] else "; ".join(item["problems"])} for item in entry.get("databases", [])]
+    trouble = ([entry["error"]] if entry.get("error") else []) + entry.get("problems", [])
+    if trouble or not checks:
+        checks.append({"name": "restore drill", "ok": False, "detail": "; ".join(trouble) or f"{where}: no database in the set"})
+    return checks
+
+
+def run_drill(config: dict[str, t.Any], engine: str, wanted: str | None, source: str) -> dict[str, t.Any]:
+    started = utc_now()
+    entry: dict[str, t.Any] = {"run": f"{stamp(started)}-{engine}-drill", "kind": "drill", "engine": engine,
+                               "host": config.get("host", ""), "started": started.isoformat()}
+
+    def work() -> dict[str, t.Any]:
+        with locked(engine):
+            return drill_postgresql(config, wanted, source)
+
+    guarded(entry, work)
+    entry["checks"] = drill_checks(entry)
+    metrics: list[Metric] = [("nova_backup_drill_last_run_ok", {"engine": engine}, 1 if entry["ok"] else 0)]
+    if entry["ok"]:
+        metrics.append(("nova_backup_drill_last_success_timestamp_seconds", {"engine": engine}, round(time.time())))
+    write_status(config, metrics)
+    record_run(config, entry)
+    return entry
+
+
+def check_timer(path: str) -> int:
+    """Validate a timer unit's OnCalendar= expressions with systemd before the unit replaces the live one."""
+    expressions = [line.split("=", 1)[1].strip() for line in pathlib.Path(path).read_text().splitlines() if line.startswith("OnCalendar=")]
+    for expression in expressions:
+        done = subprocess.run(["systemd-analyze", "calendar", expression], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"OnCalendar={expression}: {done.stderr.strip()} (write it as systemd.time(7) describes, such as *-*-* 01:30:00)",
+                  file=sys.stderr)
+            return 1
+    return 0 if expressions else 1
+
+
+def status(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    """What verify reads: the last backup and drill runs, and the complete sets on disk."""
+    runs = pathlib.Path(config.get("runs_file") or "/var/lib/nova-backup/runs.jsonl")
+    entries = [json.loads(line) for line in runs.read_text().splitlines() if line.startswith("{")] if runs.is_file() else []
+    last = {kind: next((e for e in reversed(entries) if e.get("kind") == kind), None) for kind in ("backup", "drill")}
+    sets = [p.name for p in complete_sets(pathlib.Path(config["backup_dir"], "postgresql"))]
+    age = None
+    if last["backup"] and last["backup"].get("finished"):
+        age = round((utc_now() - dt.datetime.fromisoformat(last["backup"]["finished"])).total_seconds() / 3600, 2)
+    timers = {}
+    for unit in ("nova-backup-postgresql.timer", "nova-backup-check.timer"):
+        shown = subprocess.run(["systemctl", "show", "--property=ActiveState,UnitFileState", unit], capture_output=True, text=True,
+                               check=False).stdout
+        timers[unit] = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+    return {"ok": True, "last_backup": last["backup"], "last_backup_age_hours": age, "last_drill": last["drill"], "sets": sets,
+            "timers": timers}
+
+
+# ---------------------------------------------------------------- command line
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "check-timer":
+        return check_timer(argv[1])
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 64
+    config = load_config(argv[0])
+    command, rest = argv[1], argv[2:]
+    if command == "backup" and rest == ["postgresql"]:
+        result = run_backup(config, "postgresql")
+    elif command == "drill" and rest[:1] == ["postgresql"]:
+        options = dict(zip(rest[1::2], rest[2::2]))
+        if set(options) - {"--set", "--from"} or options.get("--from", "local") not in ("local", "restic") or len(rest) % 2 == 0:
+            print(__doc__, file=sys.stderr)
+            return 64
+        result = run_drill(config, "postgresql", options.get("--set"), options.get("--from", "local"))
+    elif command == "status" and not rest:
+        result = status(config)
+    elif command in ("restic-init", "check") and not rest:
+        if not config.get("restic"):
+            print(json.dumps({"ok": False, "error": "no restic repository is configured (backup_restic_repository)"}))
+            return 1
+        result = guarded({}, lambda: restic_init(config) if command == "restic-init" else restic_check(config))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 64
+    print(json.dumps(result, sort_keys=True))
+    return 0 if result.get("ok") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,258 @@
+"""roles/backup/files/nova_backup.py against a real PostgreSQL 15 instance and a real restic repository.
+
+The instance is private: initdb in a temporary directory, a socket there and no TCP listener,
+trust authentication for its owner (postgres). scripts/setup-host installs postgresql-15 and restic.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+TOOL = ROOT / "roles/backup/files/nova_backup.py"
+BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not (BIN / "initdb").exists() or not shutil.which("restic"),
+                                reason="needs root, PostgreSQL 15 and restic (scripts/setup-host installs them)")
+
+
+def _load() -> t.Any:
+    spec = importlib.util.spec_from_file_location("nova_backup", TOOL)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+nova_backup = _load()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _psql(base: pathlib.Path, port: int, sql: str, database: str = "app") -> str:
+    return subprocess.run([str(BIN / "psql"), "-XAtq", "-v", "ON_ERROR_STOP=1", "-h", str(base), "-p", str(port), "-U", "postgres",
+                           "-d", database, "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def server() -> t.Iterator[dict[str, t.Any]]:
+    base = pathlib.Path(tempfile.mkdtemp(prefix="nova-backup-test-"))
+    base.chmod(0o755)
+    shutil.chown(base, "postgres")
+    data, sock = base / "data", base / "socket"
+    sock.mkdir()
+    shutil.chown(sock, "postgres")
+    subprocess.run(["runuser", "-u", "postgres", "--", str(BIN / "initdb"), "--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                    "--locale=C.UTF-8", "-D", str(data)], capture_output=True, check=True)
+    port = _free_port()
+    process = subprocess.Popen(["runuser", "-u", "postgres", "--", str(BIN / "postgres"), "-D", str(data), "-c", f"port={port}",
+                                "-c", "listen_addresses=", "-c", f"unix_socket_directories={sock}", "-c", "fsync=off"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _attempt in range(100):
+        if subprocess.run([str(BIN / "pg_isready"), "-q", "-h", str(sock), "-p", str(port)], check=False).returncode == 0:
+            break
+        time.sleep(0.1)
+    _psql(sock, port, "CREATE DATABASE app", "postgres")
+    _psql(sock, port, """
+        CREATE TABLE orders (id bigserial PRIMARY KEY, customer text NOT NULL, amount numeric(12,2), placed timestamptz);
+        INSERT INTO orders (customer, amount, placed)
+          SELECT 'customer ' || g, g * 1.25, timestamptz '2026-01-01 00:00+00' + g * interval '1 minute' FROM generate_series(1, 20000) g;
+        CREATE TABLE items (id int PRIMARY KEY, attrs jsonb, doc json, spot point);
+        INSERT INTO items SELECT g, jsonb_build_object('n', g), json_build_object('n', g), point(g, g) FROM generate_series(1, 500) g;
+        CREATE SCHEMA audit;
+        CREATE TABLE audit.events (at timestamptz, what text);
+        SELECT lo_from_bytea(0, '\\x6e6f7661'::bytea);
+    """)
+    yield {"base": base, "sock": sock, "port": port, "data": data}
+    os.kill(process.pid, signal.SIGINT) if process.poll() is None else None
+    subprocess.run(["pkill", "-INT", "-f", f"postgres -D {data}"], check=False)
+    process.wait(timeout=30)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def config(server: dict[str, t.Any], tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, t.Any]:
+    base = server["base"]
+    work = pathlib.Path(tempfile.mkdtemp(prefix="work-", dir=base))
+    work.chmod(0o755)  # the scratch instance's owner (postgres) reaches its directory, as under /var/tmp
+    monkeypatch.setenv("NOVA_BACKUP_LOCK_DIR", str(work / "locks"))
+    (work / "restic.pw").write_text("correct horse battery staple\n")
+    raw = {"host": "db-test", "site": "unit", "backup_dir": str(work / "backups"), "keep_count": 2, "keep_days": 1,
+           "status_file": str(work / "status/nova_backup.prom"), "runs_file": str(work / "runs.jsonl"),
+           "postgresql": {"bin": str(BIN), "socket": str(server["sock"]), "port": server["port"], "databases": ["app"],
+                          "data_dir": str(server["data"])},
+           "drill": {"port": _free_port(), "dir": str(work / "drill")},
+           "restic": {"repository": str(work / "restic"), "password_file": str(work / "restic.pw"), "check_subset": "50%"}}
+    path = work / "config.json"
+    path.write_text(json.dumps(raw))
+    loaded = nova_backup.load_config(str(path))
+    loaded["_path"] = str(path)
+    yield loaded
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _tool(config: dict[str, t.Any], *args: str) -> tuple[int, dict[str, t.Any]]:
+    done = subprocess.run([sys.executable, str(TOOL), config["_path"], *args], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}"))
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_a_backup_is_a_complete_set_with_checksums_manifests_and_status(config: dict[str, t.Any], server: dict[str, t.Any]) -> None:
+    assert nova_backup.restic_init(config) == {"changed": True, "repository": config["restic"]["repository"]}
+    assert nova_backup.restic_init(config)["changed"] is False
+    rc, result = _tool(config, "backup", "postgresql")
+    assert rc == 0 and result["ok"], result
+    set_dir = pathlib.Path(result["path"])
+    listing = json.loads((set_dir / "SET.json").read_text())
+    assert sorted(listing["files"]) == ["app.dump", "app.manifest.json", "globals.sql"]
+    for name, meta in listing["files"].items():
+        assert (set_dir / f"{name}.sha256").read_text() == f"{meta['sha256']}  {name}\n"
+        check = subprocess.run(["sha256sum", "-c", f"{name}.sha256"], cwd=set_dir, capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stdout
+    assert oct((set_dir / "globals.sql").stat().st_mode & 0o777) == "0o600"
+    manifest = json.loads((set_dir / "app.manifest.json").read_text())
+    tables = {entry["name"]: entry for entry in manifest["tables"]}
+    assert tables["public.orders"]["rows"] == 20000 and tables["public.orders"]["method"] == "record"
+    assert tables["public.items"]["method"] == "text"  # json and point have no extended hash
+    assert tables["audit.events"]["rows"] == 0
+    assert manifest["sequences"] == [{"name": "public.orders_id_seq", "last_value": 20000, "is_called": True}]
+    assert manifest["large_objects"]["pages"] == 1
+    status = pathlib.Path(config["status_file"]).read_text()
+    assert 'nova_backup_last_run_ok{engine="postgresql"} 1' in status
+    assert 'nova_backup_database_last_size_bytes{database="app",engine="postgresql"}' in status
+    runs = [json.loads(line) for line in pathlib.Path(config["runs_file"]).read_text().splitlines()]
+    assert runs[-1]["ok"] and runs[-1]["set"] == set_dir.name and runs[-1]["restic_snapshot"]
+
+
+def test_the_drill_restores_from_restic_and_matches_the_manifest(config: dict[str, t.Any]) -> None:
+    nova_backup.restic_init(config)
+    assert _tool(config, "backup", "postgresql")[1]["ok"]
+    rc, result = _tool(config, "drill", "postgresql", "--from", "restic")
+    assert rc == 0 and result["ok"], result
+    assert result["source"] == "restic" and [d["database"] for d in result["databases"]] == ["app"]
+    assert result["databases"][0]["problems"] == []
+    assert not pathlib.Path(config["drill"]["dir"]).exists()  # the scratch instance and its files are gone
+    assert 'nova_backup_drill_last_run_ok{engine="postgresql"} 1' in pathlib.Path(config["status_file"]).read_text()
+
+
+def test_a_truncated_dump_fails_the_drill_naming_the_database_and_the_table(config: dict[str, t.Any]) -> None:
+    config.pop("restic")
+    result = nova_backup.run_backup(config, "postgresql")
+    dump = pathlib.Path(result["path"], "app.dump")
+    dump.write_bytes(dump.read_bytes()[: int(dump.stat().st_size * 0.4)])
+    drilled = nova_backup.run_drill(config, "postgresql", None, "local")
+    assert drilled["ok"] is False
+    problems = drilled["problems"] + drilled["databases"][0]["problems"]
+    assert any("app.dump does not match its SHA-256" in line for line in problems), problems
+    assert any(line.startswith("app: table public.") and "rows restored" in line for line in problems), problems
+
+
+def test_a_row_changed_after_the_dump_fails_the_drill_on_the_content_hash(config: dict[str, t.Any], server: dict[str, t.Any]) -> None:
+    config.pop("restic")
+    result = nova_backup.run_backup(config, "postgresql")
+    set_dir = pathlib.Path(result["path"])
+    # Plant it: the live row changes, a new dump replaces the set's, and its checksums are rewritten,
+    # so only the manifest taken at dump time can tell.
+    _psql(server["sock"], server["port"], "UPDATE orders SET amount = amount + 1 WHERE id = 4242")
+    try:
+        subprocess.run([str(BIN / "pg_dump"), "-Fc", "-h", str(server["sock"]), "-p", str(server["port"]), "-U", "postgres",
+                        "-f", str(set_dir / "app.dump"), "app"], check=True)
+        listing = json.loads((set_dir / "SET.json").read_text())
+        listing["files"]["app.dump"] = {"sha256": nova_backup.sha256_file(set_dir / "app.dump"), "bytes": (set_dir / "app.dump").stat().st_size}
+        (set_dir / "SET.json").write_text(json.dumps(listing))
+        drilled = nova_backup.run_drill(config, "postgresql", set_dir.name, "local")
+    finally:
+        _psql(server["sock"], server["port"], "UPDATE orders SET amount = amount - 1 WHERE id = 4242")
+    assert drilled["ok"] is False and drilled["problems"] == []
+    assert drilled["databases"][0]["problems"] == [
+        f"app: table public.orders: content hash differs from the manifest of set {set_dir.name} (rows equal: 20000)"]
+
+
+def test_a_backup_killed_mid_dump_leaves_no_set_and_the_next_run_cleans_up(config: dict[str, t.Any], server: dict[str, t.Any]) -> None:
+    config.pop("restic")
+    pathlib.Path(config["_path"]).write_text(json.dumps({k: v for k, v in config.items() if k != "_path"}))
+    engine_dir = pathlib.Path(config["backup_dir"], "postgresql")
+    # A session holding an exclusive lock makes pg_dump (and the hash) wait inside the run.
+    holder = subprocess.Popen([str(BIN / "psql"), "-XAtq", "-h", str(server["sock"]), "-p", str(server["port"]), "-U", "postgres",
+                               "-d", "app"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdin is not None and holder.stdout is not None
+    holder.stdin.write("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+    holder.stdin.flush()
+    assert holder.stdout.readline().strip() == "locked"
+    run = subprocess.Popen([sys.executable, str(TOOL), config["_path"], "backup", "postgresql"], stdout=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        for _attempt in range(100):
+            if list(engine_dir.glob("*.part/app.dump")):
+                break
+            time.sleep(0.1)
+        assert list(engine_dir.glob("*.part/app.dump")), "the run never started its dump"
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    finally:
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        holder.wait()
+    assert nova_backup.complete_sets(engine_dir) == []  # the half-written set does not count
+    assert [p.name.endswith(".part") for p in engine_dir.iterdir()] == [True]
+    time.sleep(1)  # the next set gets a later name
+    result = nova_backup.run_backup(config, "postgresql")
+    assert result["ok"] and len(result["removed"]) == 1 and result["removed"][0].endswith(".part")
+    assert [p.name for p in engine_dir.iterdir()] == [result["set"]]
+
+
+def test_retention_keeps_the_newest_count_and_anything_younger_than_the_age(tmp_path: pathlib.Path) -> None:
+    now = nova_backup.utc_now().replace(microsecond=0)
+    names = []
+    for days in (30, 20, 10, 0.5, 0.1):
+        name = nova_backup.stamp(now - nova_backup.dt.timedelta(days=days))
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "SET.json").write_text("{}")
+        names.append(name)
+    (tmp_path / "20200101T000000Z.part").mkdir()
+    removed = nova_backup.retention(tmp_path, 2, 14, now)
+    assert removed == names[:2]  # 30 and 20 days: older than 14 days and not among the newest two
+    assert [p.name for p in nova_backup.complete_sets(tmp_path)] == names[2:]
+
+
+def test_the_drill_refuses_to_be_the_live_server(config: dict[str, t.Any], server: dict[str, t.Any]) -> None:
+    config["drill"]["port"] = server["port"]
+    config["drill"]["dir"] = str(server["data"] / "drill")
+    problems = nova_backup.drill_refusals(config)
+    assert problems[0].startswith(f"the drill port {server['port']} is the live server's port (postgresql_port)")
+    assert f"the drill directory {server['data'] / 'drill'} is inside {server['data']}" in problems[1]
+    drilled = nova_backup.run_drill(config, "postgresql", None, "local")
+    assert drilled["ok"] is False and "is the live server's port" in drilled["error"]
+    assert not (server["data"] / "drill").exists()
+
+
+def test_compare_names_missing_extra_and_changed_tables() -> None:
+    manifest = {"tables": [{"name": "public.a", "rows": 2, "hash": "1"}, {"name": "public.b", "rows": 3, "hash": "2"},
+                           {"name": "public.c", "rows": 1, "hash": "3"}],
+                "sequences": [], "large_objects": {"pages": 0, "hash": "0"}}
+    found = {"tables": [{"name": "public.a", "rows": 2, "hash": "9"}, {"name": "public.c", "rows": 0, "hash": "0"},
+                        {"name": "public.d", "rows": 1, "hash": "4"}],
+             "sequences": [], "large_objects": {"pages": 0, "hash": "0"}}
+    assert nova_backup.compare(manifest, found) == [
+        "table public.a: content hash differs from the manifest (rows equal: 2)",
+        "table public.b: missing after the restore (3 rows in the manifest)",
+        "table public.c: 0 rows restored, 1 in the manifest",
+        "table public.d: restored but not in the manifest",
+    ]
