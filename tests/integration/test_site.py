@@ -157,8 +157,8 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
-# on mgmt-01, and the database, on db-01. Two runs at a time.
-HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01"}
+# on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
+HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "backup": "db-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -353,3 +353,36 @@ def test_the_database_takes_vault_passwords_over_the_overlay_only() -> None:
     assert lab_network.returncode != 0 and "Connection refused" in lab_network.stderr
     journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
     assert not [p.name for p in (journal / "runs").iterdir() if password in p.read_text()]
+
+
+def _on(host: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", "exec", f"nova-lab-{host}", *command], capture_output=True, text=True, check=check)
+
+
+def test_backups_go_off_the_box_and_the_drill_proves_them() -> None:
+    # Last in the file: the drill and the planted corruption leave runs that a later no-op run would copy.
+    _on("db-01", "runuser", "-u", "postgres", "--", "psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", "app",
+        "-c", "CREATE TABLE orders (id bigint PRIMARY KEY, note text)", "-c", "ALTER TABLE orders OWNER TO app",
+        "-c", "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 30000) g")
+    _on("db-01", "systemctl", "start", "nova-backup-postgresql.service")
+    # The repository lives on mgmt-01, written by an account whose key only reaches SFTP.
+    repository = _on("mgmt-01", "stat", "-c", "%U %a %n", "/srv/restic/db-01", "/srv/restic/db-01/config").stdout.splitlines()
+    assert repository[0] == "nova-restic 700 /srv/restic/db-01" and repository[1].startswith("nova-restic "), repository
+    overlay = _hostvars("mgmt-01")["wireguard_address"]
+    shell = _on("db-01", "ssh", "-i", "/etc/nova-backup/ssh/id_ed25519", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "UserKnownHostsFile=/etc/nova-backup/ssh/known_hosts", f"nova-restic@{overlay}", "id", check=False)
+    assert "uid=" not in shell.stdout, shell.stdout  # the key runs internal-sftp whatever is asked
+    rc, output, _recap = playbook("playbooks/restore-drill.yml")
+    assert rc == 0, output[-3000:]
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal")) / "backups"
+    report = sorted((journal / "drills").glob("*.md"))[-1].read_text()
+    assert "| db-01 |" in report and "| restic | app | pass |" in report, report
+    # A set damaged after the dump fails the drill, naming the database and the table.
+    newest = _on("db-01", "bash", "-c", "ls -1d /var/backups/nova/postgresql/*Z | tail -1").stdout.strip()
+    _on("db-01", "bash", "-c", f"cp -p {newest}/app.dump /root/app.dump.good && "
+        f"truncate -s $(( $(stat -c %s {newest}/app.dump) * 4 / 10 )) {newest}/app.dump")
+    try:
+        rc, output, _recap = playbook("playbooks/restore-drill.yml", "-e", "backup_drill_from=local")
+    finally:
+        _on("db-01", "mv", "/root/app.dump.good", f"{newest}/app.dump")
+    assert rc != 0 and "app: table public.orders" in output, output[-3000:]

@@ -96,3 +96,55 @@ def test_the_os_packages_take_security_updates(host) -> None:
     # Debian's PostgreSQL is not held (its minor releases are security fixes; the major is in the name).
     for name in ("postgresql-15", "python3-psycopg2", "prometheus-postgres-exporter"):
         assert host.check_output(f"dpkg --get-selections {name}").split()[1] == "install", name
+
+
+def _backup_status(host) -> dict:
+    with host.sudo():
+        return json.loads(host.check_output("python3 /usr/local/libexec/nova-backup/nova_backup.py /etc/nova-backup/config.json status"))
+
+
+def test_backups_are_complete_checksummed_sets_kept_by_count(host) -> None:
+    status = _backup_status(host)
+    assert 1 <= len(status["sets"]) <= 2  # backup_keep_count 2, and every set younger than 14 days is kept
+    newest = f"/var/backups/nova/postgresql/{status['sets'][-1]}"
+    with host.sudo():
+        assert host.run(f"cd {newest} && sha256sum -c app.dump.sha256 globals.sql.sha256 app.manifest.json.sha256").rc == 0
+        manifest = json.loads(host.check_output(f"cat {newest}/app.manifest.json"))
+        assert host.file(f"{newest}/globals.sql").mode == 0o600
+    assert {t["name"]: t["rows"] for t in manifest["tables"]}["public.orders"] == 50000
+    assert status["timers"]["nova-backup-postgresql.timer"] == {"ActiveState": "active", "UnitFileState": "enabled"}
+    assert status["last_backup"]["ok"] and status["last_backup"]["restic_snapshot"]
+
+
+def test_the_last_drill_restored_from_restic_and_matched(host) -> None:
+    drill = _backup_status(host)["last_drill"]
+    assert drill["ok"] and drill["source"] == "restic"
+    assert [c["name"] for c in drill["checks"]] == ["restore drill app"] and drill["checks"][0]["ok"]
+    assert not host.file("/var/tmp/nova-drill").exists
+
+
+def test_the_repository_password_comes_from_the_secrets_server(host) -> None:
+    password = _secret("backup/restic/molecule-postgresql")
+    with host.sudo():
+        assert host.file("/etc/nova-backup/restic.pw").mode == 0o600
+        assert host.file("/etc/nova-backup/restic.pw").content_string.strip() == password
+        snapshots = json.loads(host.check_output("restic --no-cache -r /srv/restic-local --password-file /etc/nova-backup/restic.pw"
+                                                 " snapshots --json"))
+    assert snapshots and all(s["tags"] == ["postgresql"] and s["hostname"] == "molecule-postgresql" for s in snapshots)
+
+
+def test_the_monitoring_layer_can_read_the_backup_status(host) -> None:
+    prom = host.file("/var/lib/prometheus/node-exporter/nova_backup.prom").content_string
+    assert 'nova_backup_last_run_ok{engine="postgresql"} 1' in prom
+    assert 'nova_backup_drill_last_run_ok{engine="postgresql"} 1' in prom
+    assert 'nova_backup_database_last_size_bytes{database="app",engine="postgresql"}' in prom
+
+
+def test_the_journal_holds_each_run_and_the_plan() -> None:
+    journal = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"], "build/journal/backups")
+    runs = [json.loads(line) for line in (journal / "molecule-postgresql.jsonl").read_text().splitlines()]
+    assert {r["kind"] for r in runs} >= {"backup"}
+    plan = (journal / "backup_plan_default.md").read_text()
+    assert "| molecule-postgresql | PostgreSQL | app and the globals |" in plan and "/srv/restic-local" in plan
+    drills = sorted((journal / "drills").glob("*.md"))
+    assert drills and "| molecule-postgresql |" in drills[-1].read_text()
