@@ -16,15 +16,15 @@ def main() -> None:
     partial = f"{dest}.part"
     try:
         if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as bundle, bundle.open(member) as source, open(partial, "wb") as out:
+            with zipfile.ZipFile(archive) as zipped, zipped.open(member) as source, open(partial, "wb") as out:
                 shutil.copyfileobj(source, out)
         else:
-            with tarfile.open(archive) as bundle:
-                source = bundle.extractfile(bundle.getmember(member))
-                if source is None:
+            with tarfile.open(archive) as tarred:
+                member_file = tarred.extractfile(tarred.getmember(member))
+                if member_file is None:
                     sys.exit(f"extract: {member} in {os.path.basename(archive)} is not a regular file")
-                with source, open(partial, "wb") as out:
-                    shutil.copyfileobj(source, out)
+                with member_file, open(partial, "wb") as out:
+                    shutil.copyfileobj(member_file, out)
     except KeyError:
         sys.exit(f"extract: {os.path.basename(archive)} has no file {member}; list its files (unzip -l or tar -tf) and correct extract")
     except (OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
