@@ -166,6 +166,9 @@ def hba_errors(entries_value: object, allowed: object, allow_wider: bool, name: 
     allowed_nets += [network("127.0.0.0/8"), network("::1/128")]
     for where, entry in entries:
         kind, method = entry["type"], entry["method"]
+        comment = entry.get("comment", "")
+        if not isinstance(comment, str) or "\n" in comment or "\r" in comment:
+            problems.append(f"{where}.comment must be one line of text, got {shown(comment)}")
         if kind not in _HBA_TYPES:
             problems.append(f"{where}.type must be one of {', '.join(_HBA_TYPES)}, got {shown(kind)}")
             continue
@@ -198,14 +201,26 @@ def hba_errors(entries_value: object, allowed: object, allow_wider: bool, name: 
     return problems
 
 
+# Settings the role owns through its own variables (the firewall, backups and verify follow them),
+# and the file directives that would pull other files in or move the server's files.
+_OWNED_SETTINGS = {"port": "postgresql_port", "listen_addresses": "postgresql_listen_addresses",
+                   "max_connections": "postgresql_max_connections", "password_encryption": "the role (scram-sha-256)"}
+_REFUSED_SETTINGS = ("include", "include_dir", "include_if_exists", "data_directory", "config_file", "hba_file", "ident_file",
+                     "unix_socket_directories", "external_pid_file")
+
+
 def settings_errors(settings: object, name: str = "postgresql_settings") -> list[str]:
-    """Problems with ``postgresql_settings``: names PostgreSQL could know, scalar values (postgres -C checks the rest)."""
+    """Problems with ``postgresql_settings``: names PostgreSQL could know, none the role owns, scalar values (postgres -C checks the rest)."""
     if not isinstance(settings, dict):
         return [f"{name} must be a mapping of setting: value, got {shown(settings)}"]
     problems = []
     for key, value in settings.items():
         if not isinstance(key, str) or not _SETTING.fullmatch(key):
             problems.append(f"{name} key {shown(key)} must be a setting name such as work_mem")
+        elif key in _OWNED_SETTINGS:
+            problems.append(f"{name}.{key} is set through {_OWNED_SETTINGS[key]}: set that instead")
+        elif key in _REFUSED_SETTINGS:
+            problems.append(f"{name}.{key} moves the server's files or pulls other files in: nova.dgx.postgresql keeps Debian's layout")
         elif isinstance(value, (dict, list)) or value is None:
             problems.append(f"{name}.{key} must be a number, a boolean or a string, got {shown(value)}")
         elif isinstance(value, str) and ("\n" in value or "'" in value):

@@ -203,7 +203,7 @@ def _variable(value: object) -> str:
 
 
 _SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_RESTIC_SUBSET = re.compile(r"(100|[1-9][0-9]?)(\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*")
+_RESTIC_SUBSET = re.compile(r"(?P<percent>[0-9]{1,3}(\.[0-9]+)?)%|(?P<n>[1-9][0-9]*)/(?P<t>[1-9][0-9]*)")
 _RESTIC_REPOSITORY = re.compile(r"(local:)?/[^\s]*|sftp:[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+:/[^\s]*|s3:https?://[^\s/]+/[^\s]+")
 
 
@@ -213,16 +213,20 @@ def _sql_identifier(value: object) -> str:
 
 
 def _restic_subset(value: object) -> str:
-    ok = isinstance(value, str) and _RESTIC_SUBSET.fullmatch(value)
-    return "" if ok else "must be a percentage such as 5% or a fraction n/t such as 1/10 (restic check --read-data-subset)"
+    match = _RESTIC_SUBSET.fullmatch(value) if isinstance(value, str) else None
+    ok = match is not None and (0 < float(match["percent"]) <= 100 if match["percent"] else int(match["n"]) <= int(match["t"]))
+    return "" if ok else ("must be a percentage above 0 and at most 100% such as 5%, or a fraction n/t with n <= t such as 1/10"
+                          " (restic check --read-data-subset)")
 
 
 def _restic_repository(value: object) -> str:
     if isinstance(value, str) and _RESTIC_REPOSITORY.fullmatch(value):
         return ""
     scheme = value.split(":", 1)[0] if isinstance(value, str) and ":" in value else ""
-    unknown = f"has the unknown scheme {scheme!r}: " if scheme and scheme not in ("local", "sftp", "s3") else "must be "
-    return unknown + "use a path (/srv/restic or local:/srv/restic), sftp:USER@HOST:/PATH or s3:https://HOST/BUCKET"
+    forms = "a path (/srv/restic or local:/srv/restic), sftp:USER@HOST:/PATH or s3:https://HOST/BUCKET"
+    if scheme and scheme not in ("local", "sftp", "s3"):
+        return f"has the unknown scheme {scheme!r}: use {forms}"
+    return f"must be {forms}"
 
 
 KINDS: dict[str, t.Callable[[object], str]] = {

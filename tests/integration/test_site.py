@@ -365,12 +365,15 @@ def test_backups_go_off_the_box_and_the_drill_proves_them() -> None:
         "-c", "CREATE TABLE orders (id bigint PRIMARY KEY, note text)", "-c", "ALTER TABLE orders OWNER TO app",
         "-c", "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 30000) g")
     _on("db-01", "systemctl", "start", "nova-backup-postgresql.service")
-    # The repository lives on mgmt-01, written by an account whose key only reaches SFTP.
-    repository = _on("mgmt-01", "stat", "-c", "%U %a %n", "/srv/restic/db-01", "/srv/restic/db-01/config").stdout.splitlines()
-    assert repository[0] == "nova-restic 700 /srv/restic/db-01" and repository[1].startswith("nova-restic "), repository
+    # The repository lives on mgmt-01, written by db-01's own account; its key file is root's and
+    # the key only reaches SFTP, so the account can neither lift that nor reach another host's repository.
+    files = _on("mgmt-01", "stat", "-c", "%U %a %n", "/srv/restic/db-01/repo", "/srv/restic/db-01/repo/config",
+                "/srv/restic/db-01/.ssh/authorized_keys").stdout.splitlines()
+    assert files[0] == "restic-db-01 700 /srv/restic/db-01/repo" and files[1].startswith("restic-db-01 "), files
+    assert files[2] == "root 644 /srv/restic/db-01/.ssh/authorized_keys", files
     overlay = _hostvars("mgmt-01")["wireguard_address"]
     shell = _on("db-01", "ssh", "-i", "/etc/nova-backup/ssh/id_ed25519", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=/etc/nova-backup/ssh/known_hosts", f"nova-restic@{overlay}", "id", check=False)
+                "-o", "UserKnownHostsFile=/etc/nova-backup/ssh/known_hosts", f"restic-db-01@{overlay}", "id", check=False)
     assert "uid=" not in shell.stdout, shell.stdout  # the key runs internal-sftp whatever is asked
     rc, output, _recap = playbook("playbooks/restore-drill.yml")
     assert rc == 0, output[-3000:]

@@ -112,7 +112,8 @@ def test_backups_are_complete_checksummed_sets_kept_by_count(host) -> None:
         manifest = json.loads(host.check_output(f"cat {newest}/app.manifest.json"))
         assert host.file(f"{newest}/globals.sql").mode == 0o600
     assert {t["name"]: t["rows"] for t in manifest["tables"]}["public.orders"] == 50000
-    assert status["timers"]["nova-backup-postgresql.timer"] == {"ActiveState": "active", "UnitFileState": "enabled"}
+    assert status["timers"]["nova-backup-postgresql.timer"] == {"ActiveState": "active", "UnitFileState": "enabled", "NeedDaemonReload": "no"}
+    assert status["need_daemon_reload"] == []
     assert status["last_backup"]["ok"] and status["last_backup"]["restic_snapshot"]
 
 

@@ -216,14 +216,22 @@ def compare(expected: dict[str, t.Any], found: dict[str, t.Any], label: str = ""
 
 
 @contextlib.contextmanager
-def locked(name: str) -> t.Iterator[None]:
+def locked(name: str, wait: float = 0.0) -> t.Iterator[None]:
+    """One backup, drill or repository check at a time per engine; ``wait`` seconds for the lock (a
+    scheduled backup waits for a drill to end; a drill or a check started by hand does not wait)."""
     lock_dir = pathlib.Path(os.environ.get("NOVA_BACKUP_LOCK_DIR", "/run/nova-backup"))
     lock_dir.mkdir(parents=True, exist_ok=True)
     with (lock_dir / f"{name}.lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BackupError(f"another {name} backup or drill runs (lock {lock_dir / name}.lock)") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BackupError(f"another {name} backup, drill or check runs (lock {lock_dir / name}.lock)"
+                                      + (f"; waited {wait:.0f} s" if wait else "")) from None
+                time.sleep(1.0)
         yield
 
 
@@ -261,9 +269,12 @@ def retention(engine_dir: pathlib.Path, keep_count: int, keep_days: int, now: dt
 def dump_database(pg: dict[str, t.Any], database: str, target: pathlib.Path) -> dict[str, t.Any]:
     """pg_dump -Fc in a snapshot that a second session hashes at the same time."""
     conn = connect(pg, database)
+    # psycopg2 opens the transaction itself, so the level is set on the session (a BEGIN of our own
+    # inside it only works because no snapshot was taken yet). The test that writes during the dump
+    # fails under READ COMMITTED: the manifest would count rows the dump does not hold.
+    conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
     try:
         with conn.cursor() as cur:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cur.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
             snapshot, version = cur.fetchone()
         started = time.monotonic()
@@ -345,13 +356,15 @@ def restic(config: dict[str, t.Any], *args: str, check: bool = True) -> subproce
     return done
 
 
-def restic_init(config: dict[str, t.Any]) -> dict[str, t.Any]:
+def restic_init(config: dict[str, t.Any], check_mode: bool = False) -> dict[str, t.Any]:
     found = restic(config, "cat", "config", check=False)
     if found.returncode == 0:
         return {"changed": False, "repository": config["restic"]["repository"]}
     # restic 0.14 exits 1 both for a missing repository and for a wrong password: only the first is created.
     if "unable to open config file" not in found.stderr and "Is there a repository" not in found.stderr:
         raise BackupError(f"restic cannot open {config['restic']['repository']}: {found.stderr.strip()[-300:]}")
+    if check_mode:
+        return {"changed": True, "repository": config["restic"]["repository"]}
     restic(config, "init")
     return {"changed": True, "repository": config["restic"]["repository"]}
 
@@ -363,10 +376,17 @@ def restic_backup(config: dict[str, t.Any], engine: str, set_path: str) -> str:
 
 
 def restic_check(config: dict[str, t.Any]) -> dict[str, t.Any]:
-    restic(config, "check", f"--read-data-subset={config['restic'].get('check_subset', '5%')}")
-    restic(config, "forget", "--keep-last", str(config["keep_count"]), "--keep-within", f"{config['keep_days']}d", "--prune")
+    with locked("postgresql"):
+        restic(config, "check", f"--read-data-subset={config['restic'].get('check_subset', '5%')}")
+        # Every set has a path of its own: grouped by path (restic's default) each snapshot would be
+        # alone in its group and always kept. The same retention as on the host, per host and engine.
+        done = restic(config, "forget", "--json", "--group-by", "host,tags", "--tag", "postgresql", "--host",
+                      config.get("host") or os.uname().nodename, "--keep-last", str(config["keep_count"]),
+                      "--keep-within", f"{config['keep_days']}d", "--prune")
+    groups = json.loads(next((line for line in done.stdout.splitlines() if line.startswith("[")), "[]"))
+    removed = [s["short_id"] for group in groups for s in group.get("remove") or []]
     write_status(config, [("nova_backup_restic_last_check_success_timestamp_seconds", {}, round(time.time()))])
-    return {"checked": config["restic"]["repository"]}
+    return {"checked": config["restic"]["repository"], "forgotten": removed}
 
 
 # ---------------------------------------------------------------- status for monitoring and the journal
@@ -416,7 +436,7 @@ def run_backup(config: dict[str, t.Any], engine: str) -> dict[str, t.Any]:
                                "host": config.get("host", ""), "started": started.isoformat()}
 
     def work() -> dict[str, t.Any]:
-        with locked(engine):
+        with locked(engine, wait=float(config.get("lock_wait_seconds", 7200))):
             result = backup_postgresql(config)
             if config.get("restic"):
                 result["restic_snapshot"] = restic_backup(config, engine, result["path"])
@@ -469,6 +489,31 @@ def drill_refusals(config: dict[str, t.Any]) -> list[str]:
     return problems
 
 
+def drill_space_problem(config: dict[str, t.Any]) -> str:
+    """The scratch copy needs room for the fetched set and the restored databases; on the live server's
+    filesystem a full disk would stop the live server, so a drill that might not fit does not start."""
+    pg = config["postgresql"]
+    conn = connect(pg, "postgres")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT coalesce(sum(pg_database_size(datname)), 0) FROM pg_database WHERE datname = ANY(%s)",
+                        (list(pg["databases"]),))
+            live = int(cur.fetchone()[0])
+    finally:
+        conn.close()
+    sets = complete_sets(pathlib.Path(config["backup_dir"], "postgresql"))
+    set_bytes = sum(p.stat().st_size for p in sets[-1].iterdir() if p.is_file()) if sets else live
+    need = int(live * 1.2) + 2 * set_bytes + (64 << 20)
+    directory = pathlib.Path(config["drill"]["dir"]).resolve()
+    existing = next(p for p in [directory, *directory.parents] if p.exists())
+    stats = os.statvfs(existing)
+    free = stats.f_bavail * stats.f_frsize
+    if free < need:
+        return (f"the drill needs about {need >> 20} MiB in {existing} (the databases, {live >> 20} MiB, restored once, and the set"
+                f" fetched), and {free >> 20} MiB are free: free space there or set backup_drill_dir to a larger filesystem")
+    return ""
+
+
 def fetch_set(config: dict[str, t.Any], engine: str, wanted: str | None, source: str, scratch: pathlib.Path) -> pathlib.Path:
     """The set to restore: from the local backup directory, or restored out of restic (proving the off-box copy)."""
     if source == "local":
@@ -489,19 +534,29 @@ def fetch_set(config: dict[str, t.Any], engine: str, wanted: str | None, source:
 
 
 def stop_scratch(data: pathlib.Path, process: subprocess.Popen[bytes] | None) -> None:
-    pid_file = data / "postmaster.pid"
-    with contextlib.suppress(OSError, ValueError, IndexError, ProcessLookupError):
-        os.kill(int(pid_file.read_text().splitlines()[0]), signal.SIGINT)
+    """Fast shutdown of the scratch postmaster (its pid from postmaster.pid, not runuser's); SIGKILL after 30 s."""
+    pid = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
     if process is not None:
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             process.kill()
+            process.wait(timeout=10)
 
 
 def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str, t.Any]:
     resolve_server(config["postgresql"])
     refused = drill_refusals(config)
+    if not refused:
+        refused = [problem for problem in [drill_space_problem(config)] if problem]
     if refused:
         raise BackupError("; ".join(refused))
     pg, drill = config["postgresql"], config["drill"]
@@ -568,7 +623,7 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
     finally:
         stop_scratch(data, process)
         shutil.rmtree(scratch, ignore_errors=True)
-    result["ok"] = not result["problems"] and all(item["ok"] for item in result["databases"])
+    result["ok"] = not result["problems"] and bool(result["databases"]) and all(item["ok"] for item in result["databases"])
     return result
 
 
@@ -663,13 +718,14 @@ def status(config: dict[str, t.Any]) -> dict[str, t.Any]:
     age = None
     if last["backup"] and last["backup"].get("finished"):
         age = round((utc_now() - dt.datetime.fromisoformat(last["backup"]["finished"])).total_seconds() / 3600, 2)
-    timers = {}
-    for unit in ("nova-backup-postgresql.timer", "nova-backup-check.timer"):
-        shown = subprocess.run(["systemctl", "show", "--property=ActiveState,UnitFileState", unit], capture_output=True, text=True,
-                               check=False).stdout
-        timers[unit] = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+    units = {}
+    for unit in ("nova-backup-postgresql.timer", "nova-backup-check.timer", "nova-backup-postgresql.service", "nova-backup-check.service"):
+        shown = subprocess.run(["systemctl", "show", "--property=ActiveState,UnitFileState,NeedDaemonReload", unit], capture_output=True,
+                               text=True, check=False).stdout
+        units[unit] = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
     return {"ok": True, "last_backup": last["backup"], "last_backup_age_hours": age, "last_drill": last["drill"], "sets": sets,
-            "timers": timers}
+            "timers": {name: state for name, state in units.items() if name.endswith(".timer")},
+            "need_daemon_reload": sorted(name for name, state in units.items() if state.get("NeedDaemonReload") == "yes")}
 
 
 # ---------------------------------------------------------------- command line
@@ -693,11 +749,11 @@ def main(argv: list[str]) -> int:
         result = run_drill(config, "postgresql", options.get("--set"), options.get("--from", "local"))
     elif command == "status" and not rest:
         result = status(config)
-    elif command in ("restic-init", "check") and not rest:
+    elif (command == "restic-init" and rest in ([], ["--check"])) or (command == "check" and not rest):
         if not config.get("restic"):
             print(json.dumps({"ok": False, "error": "no restic repository is configured (backup_restic_repository)"}))
             return 1
-        result = guarded({}, lambda: restic_init(config) if command == "restic-init" else restic_check(config))
+        result = guarded({}, lambda: restic_init(config, rest == ["--check"]) if command == "restic-init" else restic_check(config))
     else:
         print(__doc__, file=sys.stderr)
         return 64

@@ -13,7 +13,7 @@ import pytest
         ({"backup_restic_repository": "ftp://backup.example.org/restic"},
          "backup_restic_repository has the unknown scheme 'ftp': use a path (/srv/restic or local:/srv/restic), sftp:USER@HOST:/PATH"
          " or s3:https://HOST/BUCKET, got str 'ftp://backup.example.org/restic'"),
-        ({"backup_restic_repository": "restic"}, "backup_restic_repository must be use a path"),
+        ({"backup_restic_repository": "restic"}, "backup_restic_repository must be a path (/srv/restic or local:/srv/restic)"),
         ({"backup_restic_sftp_host": "nas-01"}, "backup_restic_sftp_host nas-01 is not in the inventory"),
         ({"backup_restic_sftp_host": "target"}, "backup_restic_sftp_host is this host: an off-box copy must live on another host"),
         ({"backup_restic_sftp_host": "target", "backup_restic_repository": "/srv/restic"},
@@ -25,7 +25,11 @@ import pytest
         ({"backup_drill_dir": "/var/lib/postgresql/15/drill"}, "backup_drill_dir /var/lib/postgresql/15/drill is or holds live data"),
         ({"backup_drill_dir": "/var/backups/nova/drill"}, "backup_drill_dir /var/backups/nova/drill is or holds live data or the backups"),
         ({"backup_drill_dir": "drill"}, "backup_drill_dir must be an absolute path"),
-        ({"backup_check_subset": "lots"}, "backup_check_subset must be a percentage such as 5% or a fraction n/t such as 1/10"),
+        ({"backup_check_subset": "lots"}, "backup_check_subset must be a percentage above 0 and at most 100% such as 5%"),
+        ({"backup_check_subset": "11/10"}, "backup_check_subset must be a percentage above 0"),
+        ({"backup_restic_repository": "sftp:restic@nas:/srv/restic"}, "SFTP repositories go through backup_restic_sftp_host"),
+        ({"backup_restic_repository": "/var/backups/nova/restic"}, "backup_restic_repository is inside backup_dir"),
+        ({"backup_dir": "/var/lib/postgresql/backups"}, "backup_dir /var/lib/postgresql/backups is a system or PostgreSQL directory"),
         ({"backup_drill_set": "latest"}, "backup_drill_set must name a set such as 20261205T013000Z, or be empty for the newest"),
         ({"backup_drill_from": "s3"}, "value of backup_drill_from must be one of: restic, local"),
         ({"postgresql_databases": [{"name": "my-db"}]}, "postgresql_databases[].name[0] must be an SQL identifier"),
@@ -41,5 +45,5 @@ def test_a_drill_that_would_be_the_live_server_is_refused_before_any_host(run_ro
 
 
 def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
-    variables = {"postgresql_databases": [{"name": "app"}], "backup_restic_repository": "sftp:restic@10.99.0.12:/srv/restic/db-01"}
+    variables = {"postgresql_databases": [{"name": "app"}], "backup_restic_repository": "/srv/restic"}
     run_role.reached_the_host(run_role("nova.dgx.backup", variables), "Install restic and the tool's database driver")

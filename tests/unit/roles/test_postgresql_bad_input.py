@@ -61,3 +61,15 @@ def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
                  "postgresql_grants": [{"database": "app", "role": "app", "type": "table", "privs": ["SELECT", "INSERT"]}],
                  "postgresql_hba": [{"type": "host", "database": "app", "user": "app", "address": "10.99.0.0/24", "method": "scram-sha-256"}]}
     run_role.reached_the_host(run_role("nova.dgx.postgresql", variables), "Gather the facts this role needs")
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"postgresql_settings": {"port": 5433}}, "postgresql_settings.port is set through postgresql_port: set that instead"),
+        ({"postgresql_hba": [{"type": "host", "database": "app", "user": "app", "address": "10.99.0.0/24", "method": "scram-sha-256",
+                              "comment": "x\nhost all all 0.0.0.0/0 trust"}]}, "postgresql_hba[0].comment must be one line of text"),
+    ],
+)
+def test_input_that_would_escape_the_role_is_refused(run_role, variables: dict, expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.postgresql", variables), expected)

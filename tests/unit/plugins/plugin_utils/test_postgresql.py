@@ -77,3 +77,16 @@ def test_settings_refuse_what_could_escape_the_file() -> None:
     assert settings_errors({"Work-Mem": 1}) == ["postgresql_settings key str 'Work-Mem' must be a setting name such as work_mem"]
     assert settings_errors({"search_path": ["a"]}) == ["postgresql_settings.search_path must be a number, a boolean or a string, got list ['a']"]
     assert settings_errors([]) == ["postgresql_settings must be a mapping of setting: value, got list []"]
+
+
+def test_settings_the_role_owns_or_that_move_files_are_refused() -> None:
+    assert settings_errors({"port": 5433}) == ["postgresql_settings.port is set through postgresql_port: set that instead"]
+    assert settings_errors({"include_dir": "/tmp"}) == [
+        "postgresql_settings.include_dir moves the server's files or pulls other files in: nova.dgx.postgresql keeps Debian's layout"]
+
+
+def test_a_comment_cannot_smuggle_a_line_into_pg_hba() -> None:
+    entry = {"type": "host", "database": "app", "user": "app", "address": "10.99.0.0/24", "method": "scram-sha-256",
+             "comment": "ok\nhost all all 0.0.0.0/0 trust"}
+    assert hba_errors([entry], ["10.99.0.0/24"], False) == [
+        "postgresql_hba[0].comment must be one line of text, got str 'ok\\nhost all all 0.0.0.0/0 trust'"]
