@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import typing as t
 
@@ -172,11 +173,16 @@ def table_hash(cur: t.Any, schema: str, table: str) -> dict[str, t.Any]:
     return {"name": f"{schema}.{table}", "rows": int(rows), "hash": str(digest), "method": method}
 
 
-def database_manifest(conn: t.Any) -> dict[str, t.Any]:
-    """Tables, sequences and large objects of the connected database, as its transaction sees them."""
+HashTables = t.Callable[[list[tuple[str, str]]], list[dict[str, t.Any]]]
+
+
+def database_manifest(conn: t.Any, hash_tables: HashTables | None = None) -> dict[str, t.Any]:
+    """Tables, sequences and large objects of the connected database, as its transaction sees them
+    (``hash_tables`` hashes the tables elsewhere, such as in parallel sessions of a drill)."""
     with conn.cursor() as cur:
         cur.execute(TABLES)
-        tables = [table_hash(cur, schema, table) for schema, table in cur.fetchall()]
+        names = [(str(schema), str(table)) for schema, table in cur.fetchall()]
+        tables = hash_tables(names) if hash_tables else [table_hash(cur, schema, table) for schema, table in names]
         cur.execute(SEQUENCES)
         sequences = []
         for schema, name in cur.fetchall():
@@ -627,6 +633,39 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
     return result
 
 
+def parallel_hashes(pg: dict[str, t.Any], database: str, names: list[tuple[str, str]]) -> list[dict[str, t.Any]]:
+    """Hash the restored tables in min(cores, tables) sessions, largest first: nothing writes to the
+    scratch copy, so the sessions need no shared snapshot."""
+    import concurrent.futures  # pylint: disable=import-outside-toplevel
+
+    workers = max(1, min(os.cpu_count() or 1, len(names)))
+    conns = [connect(pg, database) for _worker in range(workers)]
+    try:
+        with conns[0].cursor() as cur:
+            cur.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        " ORDER BY pg_total_relation_size(c.oid) DESC")
+            order = {tuple(row): rank for rank, row in enumerate(cur.fetchall())}
+        queue = sorted(names, key=lambda name: order.get(name, 0))
+        lock = threading.Lock()
+
+        def work(conn: t.Any) -> list[dict[str, t.Any]]:
+            done: list[dict[str, t.Any]] = []
+            with conn.cursor() as cur:
+                while True:
+                    with lock:
+                        if not queue:
+                            return done
+                        schema, table = queue.pop(0)
+                    done.append(table_hash(cur, schema, table))
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            results = [row for batch in pool.map(work, conns) for row in batch]
+    finally:
+        for conn in conns:
+            conn.close()
+    return sorted(results, key=lambda entry: entry["name"])
+
+
 def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database: str, damaged: set[str]) -> dict[str, t.Any]:
     item: dict[str, t.Any] = {"database": database, "problems": []}
     dump = set_dir / f"{database}.dump"
@@ -652,7 +691,7 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
         return item
     try:
         conn.set_session(readonly=True)
-        found = database_manifest(conn)
+        found = database_manifest(conn, lambda names: parallel_hashes(scratch_pg, database, names))
     finally:
         conn.close()
     item["compare_seconds"] = round(time.monotonic() - started, 3)
