@@ -6,6 +6,7 @@ trust authentication for its owner (postgres). scripts/setup-host installs postg
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -53,6 +54,23 @@ def _psql(base: pathlib.Path, port: int, sql: str, database: str = "app") -> str
                            "-d", database, "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
 
 
+@contextlib.contextmanager
+def _locked_table(server: dict[str, t.Any], table: str) -> t.Iterator[None]:
+    """A session holding ACCESS EXCLUSIVE on ``table`` until the block ends (then rolled back)."""
+    holder = subprocess.Popen([str(BIN / "psql"), "-XAtq", "-h", str(server["sock"]), "-p", str(server["port"]), "-U", "postgres",
+                               "-d", "app"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdin is not None and holder.stdout is not None
+    holder.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+    holder.stdin.flush()
+    assert holder.stdout.readline().strip() == "locked"
+    try:
+        yield
+    finally:
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        holder.wait()
+
+
 @pytest.fixture(scope="module")
 def server() -> t.Iterator[dict[str, t.Any]]:
     base = pathlib.Path(tempfile.mkdtemp(prefix="nova-backup-test-"))
@@ -90,7 +108,7 @@ def server() -> t.Iterator[dict[str, t.Any]]:
 
 
 @pytest.fixture
-def config(server: dict[str, t.Any], tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, t.Any]:
+def config(server: dict[str, t.Any], tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[dict[str, t.Any]]:
     base = server["base"]
     work = pathlib.Path(tempfile.mkdtemp(prefix="work-", dir=base))
     work.chmod(0o755)  # the scratch instance's owner (postgres) reaches its directory, as under /var/tmp
@@ -197,15 +215,9 @@ def test_a_backup_killed_mid_dump_leaves_no_set_and_the_next_run_cleans_up(confi
     pathlib.Path(config["_path"]).write_text(json.dumps({k: v for k, v in config.items() if k != "_path"}))
     engine_dir = pathlib.Path(config["backup_dir"], "postgresql")
     # A session holding an exclusive lock makes pg_dump (and the hash) wait inside the run.
-    holder = subprocess.Popen([str(BIN / "psql"), "-XAtq", "-h", str(server["sock"]), "-p", str(server["port"]), "-U", "postgres",
-                               "-d", "app"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdin is not None and holder.stdout is not None
-    holder.stdin.write("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
-    holder.stdin.flush()
-    assert holder.stdout.readline().strip() == "locked"
-    run = subprocess.Popen([sys.executable, str(TOOL), config["_path"], "backup", "postgresql"], stdout=subprocess.DEVNULL,
-                           start_new_session=True)
-    try:
+    with _locked_table(server, "orders"):
+        run = subprocess.Popen([sys.executable, str(TOOL), config["_path"], "backup", "postgresql"], stdout=subprocess.DEVNULL,
+                               start_new_session=True)
         for _attempt in range(100):
             if list(engine_dir.glob("*.part/app.dump")):
                 break
@@ -213,10 +225,6 @@ def test_a_backup_killed_mid_dump_leaves_no_set_and_the_next_run_cleans_up(confi
         assert list(engine_dir.glob("*.part/app.dump")), "the run never started its dump"
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
-    finally:
-        holder.stdin.write("ROLLBACK;\n")
-        holder.stdin.close()
-        holder.wait()
     assert nova_backup.complete_sets(engine_dir) == []  # the half-written set does not count
     assert [p.name.endswith(".part") for p in engine_dir.iterdir()] == [True]
     time.sleep(1)  # the next set gets a later name
@@ -271,25 +279,17 @@ def test_the_manifest_sees_the_dump_snapshot_while_the_application_writes(config
     # A lock on the first table in manifest order holds the hashing session (and pg_dump) after the
     # snapshot was exported; rows committed meanwhile must be in neither the dump nor the manifest.
     config.pop("restic")
-    holder = subprocess.Popen([str(BIN / "psql"), "-XAtq", "-h", str(server["sock"]), "-p", str(server["port"]), "-U", "postgres",
-                               "-d", "app"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdin is not None and holder.stdout is not None
-    holder.stdin.write("BEGIN; LOCK TABLE audit.events IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
-    holder.stdin.flush()
-    assert holder.stdout.readline().strip() == "locked"
     outcome: dict[str, t.Any] = {}
     worker = threading.Thread(target=lambda: outcome.update(nova_backup.run_backup(config, "postgresql")))
-    worker.start()
     try:
-        for _attempt in range(100):
-            if _psql(server["sock"], server["port"], "SELECT count(*) FROM pg_locks WHERE NOT granted") != "0":
-                break
-            time.sleep(0.1)
-        _psql(server["sock"], server["port"], "INSERT INTO orders (customer) SELECT 'late ' || g FROM generate_series(1, 7) g")
+        with _locked_table(server, "audit.events"):
+            worker.start()
+            for _attempt in range(100):
+                if _psql(server["sock"], server["port"], "SELECT count(*) FROM pg_locks WHERE NOT granted") != "0":
+                    break
+                time.sleep(0.1)
+            _psql(server["sock"], server["port"], "INSERT INTO orders (customer) SELECT 'late ' || g FROM generate_series(1, 7) g")
     finally:
-        holder.stdin.write("ROLLBACK;\n")
-        holder.stdin.close()
-        holder.wait()
         worker.join(timeout=120)
     try:
         assert outcome["ok"], outcome
