@@ -10,9 +10,8 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import integer, invalid, network, problem, shown
 
-__all__ = ["IDENTIFIER", "database_errors", "grant_errors", "hba_errors", "memory_settings", "role_errors", "settings_errors"]
+__all__ = ["database_errors", "grant_errors", "hba_errors", "memory_settings", "role_errors", "settings_errors"]
 
-IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SETTING = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 _RESERVED_DATABASES = ("postgres", "template0", "template1")
 # Roles the role itself owns: the superuser it logs in as and the exporter's peer-authenticated login.
@@ -179,7 +178,7 @@ def hba_errors(entries_value: object, allowed: object, allow_wider: bool, name: 
         for field in ("database", "user"):
             value = entry[field]
             if value not in ("all", "sameuser", "samerole", "replication") and not (
-                    isinstance(value, str) and all(IDENTIFIER.fullmatch(v) or (v.startswith("+") and IDENTIFIER.fullmatch(v[1:]))
+                    isinstance(value, str) and all(not problem(v.removeprefix("+"), "sql identifier")
                                                    for v in value.split(","))):
                 problems.append(f"{where}.{field} must be all or comma-separated SQL identifiers (+role for members), got {shown(value)}")
         if kind == "local":
