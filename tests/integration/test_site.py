@@ -158,7 +158,7 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
 # on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
-HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "backup": "db-01"}
+HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -357,6 +357,38 @@ def test_the_database_takes_vault_passwords_over_the_overlay_only() -> None:
 
 def _on(host: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["docker", "exec", f"nova-lab-{host}", *command], capture_output=True, text=True, check=check)
+
+
+_CONNECT = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5).close()
+    print("open")
+except OSError as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_mongodb_answers_on_the_overlay_only_and_its_exporter_password_stays_out() -> None:
+    # db-01's mongod is the STAND-IN (docs/testing.md): it accepts and closes connections, which is
+    # what this proves from mgmt-01, an overlay peer: the overlay address is open (firewall rule and
+    # bindIp), the lab network address is not listened on.
+    import hvac  # pylint: disable=import-outside-toplevel  # only these tests talk to the server
+
+    overlay, lab_address = _hostvars("db-01")["wireguard_address"], _hostvars("db-01")["ansible_host"]
+    assert _on("mgmt-01", "python3", "-c", _CONNECT, overlay, "27017").stdout.strip() == "open"
+    assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "27017").stdout.strip() == "ConnectionRefusedError"
+    metrics = _on("mgmt-01", "python3", "-c", f"import urllib.request; print(urllib.request.urlopen('http://{overlay}:9216/metrics').read().decode())")
+    assert "mongodb_up 0" in metrics.stdout  # the stand-in exporter cannot log in to the stand-in mongod, and says so
+    state = ROOT / ".lab/vault"
+    client = hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                         verify=str(state / "ca.pem"))
+    password = client.secrets.kv.v2.read_secret_version(path="mongodb/admin/nova_exporter", mount_point="nova",
+                                                        raise_on_deleted_version=True)["data"]["data"]["value"]
+    assert f"MONGODB_PASSWORD={password}" in _on("db-01", "cat", "/etc/nova-mongodb-exporter/env").stdout
+    assert _on("db-01", "stat", "-c", "%U %a", "/etc/nova-mongodb-exporter/env").stdout.split() == ["root", "600"]
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    assert not [p.name for p in (journal / "runs").iterdir() if password in p.read_text()]
 
 
 def test_backups_go_off_the_box_and_the_drill_proves_them() -> None:
