@@ -11,8 +11,10 @@
   python3 nova_backup.py CONFIG check                 restic check (a data subset) and forget/prune
   python3 nova_backup.py CONFIG drill postgresql [--set NAME] [--from local|restic]
                                                       restore a set into a scratch instance and compare
+  python3 nova_backup.py CONFIG backup mongodb        the same for MongoDB (nova_backup_mongodb.py, beside this file;
+  python3 nova_backup.py CONFIG drill mongodb [...]   CONFIG needs its "mongodb" object)
 
-A set is the directory BACKUP_DIR/postgresql/<UTC time>Z. It is written as <name>.part and renamed
+A set is the directory BACKUP_DIR/ENGINE/<UTC time>Z. It is written as <name>.part and renamed
 when SET.json, the list of its files and their SHA-256, is in it: a directory without .part is a
 complete backup, and anything else is removed by the next run. Every command prints one JSON object.
 """
@@ -53,6 +55,13 @@ SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
  ORDER BY 1, 2"""
 
 
+ENGINES = ("postgresql", "mongodb")
+MONGODB_DEFAULTS: dict[str, t.Any] = {
+    "host": "127.0.0.1", "port": 27017, "user": "nova_backup", "auth_database": "admin", "password_file": "/etc/nova-backup/mongodb.password",
+    "databases": [], "bin": "/usr/bin", "drill_port": 27117, "run_as": "mongodb", "db_path": "/var/lib/mongodb", "drill_dir": "",
+    "drill_cache_gb": 1, "start_seconds": 60, "stop_seconds": 30, "verify_crc": True}
+
+
 class BackupError(Exception):
     """A failure with a message that names the database, the file or the table."""
 
@@ -73,7 +82,17 @@ def load_config(path: str) -> dict[str, t.Any]:
     config.setdefault("drill", {})
     config["drill"].setdefault("port", 5499)
     config["drill"].setdefault("dir", "/var/tmp/nova-drill")
+    if "mongodb" in config:  # the MongoDB engine is configured (nova_backup_mongodb.py)
+        mongo = config["mongodb"]
+        for key, value in MONGODB_DEFAULTS.items():
+            mongo.setdefault(key, value)
+        mongo["drill_dir"] = mongo["drill_dir"] or f"{config['drill']['dir']}-mongodb"
     return config
+
+
+def engines(config: dict[str, t.Any]) -> list[str]:
+    """The engines this host backs up: PostgreSQL always, MongoDB when CONFIG has its object."""
+    return [engine for engine in ENGINES if engine == "postgresql" or engine in config]
 
 
 def utc_now() -> dt.datetime:
@@ -198,23 +217,31 @@ def database_manifest(conn: t.Any, hash_tables: HashTables | None = None) -> dic
 def compare(expected: dict[str, t.Any], found: dict[str, t.Any], label: str = "") -> list[str]:
     """What differs between a dump-time manifest and the restored database, one line per table or sequence."""
     manifest = f"the manifest{label}"
-    problems = []
-    want = {entry["name"]: entry for entry in expected["tables"]}
-    have = {entry["name"]: entry for entry in found["tables"]}
-    for name in sorted(want):
-        if name not in have:
-            problems.append(f"table {name}: missing after the restore ({want[name]['rows']} rows in {manifest})")
-        elif have[name]["rows"] != want[name]["rows"]:
-            problems.append(f"table {name}: {have[name]['rows']} rows restored, {want[name]['rows']} in {manifest}")
-        elif have[name]["hash"] != want[name]["hash"]:
-            problems.append(f"table {name}: content hash differs from {manifest} (rows equal: {want[name]['rows']})")
-    problems += [f"table {name}: restored but not in {manifest}" for name in sorted(set(have) - set(want))]
+    problems = compare_counts({entry["name"]: (entry["rows"], entry["hash"]) for entry in expected["tables"]},
+                              {entry["name"]: (entry["rows"], entry["hash"]) for entry in found["tables"]}, "table", "rows", manifest)
     seq_want = {entry["name"]: entry for entry in expected["sequences"]}
     seq_have = {entry["name"]: entry for entry in found["sequences"]}
     problems += [f"sequence {name}: {seq_have.get(name)} restored, {seq_want[name]} in {manifest}"
                  for name in sorted(seq_want) if seq_have.get(name) != seq_want[name]]
     if expected["large_objects"] != found["large_objects"]:
         problems.append(f"large objects: {found['large_objects']} restored, {expected['large_objects']} in {manifest}")
+    return problems
+
+
+def compare_counts(want: dict[str, tuple[int, str]], have: dict[str, tuple[int, str]], noun: str, unit: str, manifest: str,
+                   found_in: str = "") -> list[str]:
+    """Per name (a table, a collection): missing, a different count, the same count and another content hash, extra.
+    ``have`` is what a restore holds, or what ``found_in`` (an archive read, not restored) holds."""
+    problems = []
+    for name in sorted(want):
+        if name not in have:
+            where = f"missing from {found_in}" if found_in else "missing after the restore"
+            problems.append(f"{noun} {name}: {where} ({want[name][0]} {unit} in {manifest})")
+        elif have[name][0] != want[name][0]:
+            problems.append(f"{noun} {name}: {have[name][0]} {unit} {f'in {found_in}' if found_in else 'restored'}, {want[name][0]} in {manifest}")
+        elif have[name][1] != want[name][1]:
+            problems.append(f"{noun} {name}: content hash differs from {manifest} ({unit} equal: {want[name][0]})")
+    problems += [f"{noun} {name}: {f'in {found_in}' if found_in else 'restored'} but not in {manifest}" for name in sorted(set(have) - set(want))]
     return problems
 
 
@@ -301,10 +328,10 @@ def dump_database(pg: dict[str, t.Any], database: str, target: pathlib.Path) -> 
             "durations": {"dump_and_hash": round(time.monotonic() - started, 3), "hash": round(hashed, 3)}}
 
 
-def backup_postgresql(config: dict[str, t.Any]) -> dict[str, t.Any]:
-    pg = config["postgresql"]
-    resolve_server(pg)
-    engine_dir = pathlib.Path(config["backup_dir"], "postgresql")
+def start_set(config: dict[str, t.Any], engine: str) -> tuple[pathlib.Path, dt.datetime, list[str]]:
+    """A new set's directory BACKUP_DIR/ENGINE/<time>Z.part, after removing what interrupted runs left:
+    (the .part directory, the set's time, the names removed)."""
+    engine_dir = pathlib.Path(config["backup_dir"], engine)
     engine_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(engine_dir, 0o700)
     now = utc_now()
@@ -315,7 +342,36 @@ def backup_postgresql(config: dict[str, t.Any]) -> dict[str, t.Any]:
     removed = remove_leftovers(engine_dir)
     part = engine_dir / f"{name}.part"
     part.mkdir(mode=0o700)
+    return part, now, removed
+
+
+def finish_set(config: dict[str, t.Any], engine: str, part: pathlib.Path, now: dt.datetime, databases: list[str],
+               removed: list[str]) -> dict[str, t.Any]:
+    """A .sha256 beside every file, SET.json listing them, then the rename that makes the set complete; retention."""
+    name = part.name.removesuffix(".part")
+    engine_dir = part.parent
     files: dict[str, dict[str, t.Any]] = {}
+    for path in sorted(part.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            digest = sha256_file(path)
+            write_atomic(part / f"{path.name}.sha256", f"{digest}  {path.name}\n", 0o600)
+            files[path.name] = {"sha256": digest, "bytes": path.stat().st_size}
+    write_atomic(part / "SET.json", json.dumps({"format": FORMAT, "engine": engine, "set": name, "host": config.get("host", ""),
+                                                "created": now.isoformat(), "databases": databases, "files": files},
+                                               indent=1, sort_keys=True) + "\n", 0o600)
+    fsync_path(part)
+    final = engine_dir / name
+    os.rename(part, final)
+    fsync_path(engine_dir)
+    removed = removed + retention(engine_dir, int(config["keep_count"]), int(config["keep_days"]), now)
+    return {"set": name, "path": str(final), "bytes": sum(f["bytes"] for f in files.values()), "removed": removed}
+
+
+def backup_postgresql(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    pg = config["postgresql"]
+    resolve_server(pg)
+    part, now, removed = start_set(config, "postgresql")
+    name = part.name.removesuffix(".part")
     databases = []
     for database in pg["databases"]:
         dump = part / f"{database}.dump"
@@ -331,21 +387,7 @@ def backup_postgresql(config: dict[str, t.Any]) -> dict[str, t.Any]:
     if done.returncode != 0:
         raise BackupError(f"pg_dumpall --globals-only exited {done.returncode}: {done.stderr.strip()[-500:]}")
     os.chmod(globals_file, 0o600)  # it holds the roles' password verifiers
-    for path in sorted(part.iterdir()):
-        if path.is_file() and not path.name.startswith("."):
-            digest = sha256_file(path)
-            write_atomic(part / f"{path.name}.sha256", f"{digest}  {path.name}\n", 0o600)
-            files[path.name] = {"sha256": digest, "bytes": path.stat().st_size}
-    write_atomic(part / "SET.json", json.dumps({"format": FORMAT, "engine": "postgresql", "set": name, "host": config.get("host", ""),
-                                                "created": now.isoformat(), "databases": pg["databases"], "files": files},
-                                               indent=1, sort_keys=True) + "\n", 0o600)
-    fsync_path(part)
-    final = engine_dir / name
-    os.rename(part, final)
-    fsync_path(engine_dir)
-    removed += retention(engine_dir, int(config["keep_count"]), int(config["keep_days"]), now)
-    return {"set": name, "path": str(final), "databases": databases, "bytes": sum(f["bytes"] for f in files.values()),
-            "removed": removed}
+    return {**finish_set(config, "postgresql", part, now, list(pg["databases"]), removed), "databases": databases}
 
 
 # ---------------------------------------------------------------- restic
@@ -382,15 +424,19 @@ def restic_backup(config: dict[str, t.Any], engine: str, set_path: str) -> str:
 
 
 def restic_check(config: dict[str, t.Any]) -> dict[str, t.Any]:
-    with locked("postgresql"):
+    removed = []
+    with contextlib.ExitStack() as stack:
+        for engine in engines(config):  # no backup of any engine writes to the repository meanwhile
+            stack.enter_context(locked(engine))
         restic(config, "check", f"--read-data-subset={config['restic'].get('check_subset', '5%')}")
         # Every set has a path of its own: grouped by path (restic's default) each snapshot would be
         # alone in its group and always kept. The same retention as on the host, per host and engine.
-        done = restic(config, "forget", "--json", "--group-by", "host,tags", "--tag", "postgresql", "--host",
-                      config.get("host") or os.uname().nodename, "--keep-last", str(config["keep_count"]),
-                      "--keep-within", f"{config['keep_days']}d", "--prune")
-    groups = json.loads(next((line for line in done.stdout.splitlines() if line.startswith("[")), "[]"))
-    removed = [s["short_id"] for group in groups for s in group.get("remove") or []]
+        for engine in engines(config):
+            done = restic(config, "forget", "--json", "--group-by", "host,tags", "--tag", engine, "--host",
+                          config.get("host") or os.uname().nodename, "--keep-last", str(config["keep_count"]),
+                          "--keep-within", f"{config['keep_days']}d", "--prune")
+            groups = json.loads(next((line for line in done.stdout.splitlines() if line.startswith("[")), "[]"))
+            removed += [s["short_id"] for group in groups for s in group.get("remove") or []]
     write_status(config, [("nova_backup_restic_last_check_success_timestamp_seconds", {}, round(time.time()))])
     return {"checked": config["restic"]["repository"], "forgotten": removed}
 
@@ -436,6 +482,17 @@ def guarded(entry: dict[str, t.Any], work: t.Callable[[], dict[str, t.Any]]) -> 
     return entry
 
 
+def load_engines() -> None:
+    """Make nova_backup_mongodb.py, installed beside this file, importable; it imports this module as
+    nova_backup, so the copy running (__main__ when run as a script) is the one it shares."""
+    this = sys.modules.get(__name__)
+    if this is not None:
+        sys.modules.setdefault("nova_backup", this)
+    here = str(pathlib.Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+
+
 def run_backup(config: dict[str, t.Any], engine: str) -> dict[str, t.Any]:
     started = utc_now()
     entry: dict[str, t.Any] = {"run": f"{stamp(started)}-{engine}-backup", "kind": "backup", "engine": engine,
@@ -443,7 +500,13 @@ def run_backup(config: dict[str, t.Any], engine: str) -> dict[str, t.Any]:
 
     def work() -> dict[str, t.Any]:
         with locked(engine, wait=float(config.get("lock_wait_seconds", 7200))):
-            result = backup_postgresql(config)
+            if engine == "mongodb":
+                load_engines()
+                import nova_backup_mongodb  # pylint: disable=import-outside-toplevel,import-error  # beside this file
+
+                result = nova_backup_mongodb.backup(config)
+            else:
+                result = backup_postgresql(config)
             if config.get("restic"):
                 result["restic_snapshot"] = restic_backup(config, engine, result["path"])
             return result
@@ -707,13 +770,16 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
 def drill_checks(entry: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """The drill's result as nova.dgx.checks rows: one per database, one for the set when it has problems of its own."""
     where = f"set {entry.get('set', '?')} from {entry.get('source', '?')}"
-    checks = [{"name": f"restore drill {item['database']}", "ok": bool(item["ok"]),
+    what = "every collection" if entry.get("engine") == "mongodb" else "every table, sequence and large object"
+    # PostgreSQL's rows keep their names; MongoDB's name the engine, as a host may have a database of the same name in both.
+    label = "restore drill mongodb" if entry.get("engine") == "mongodb" else "restore drill"
+    checks = [{"name": f"{label} {item['database']}", "ok": bool(item["ok"]),
                "detail": (f"{where}: {item.get('bytes', 0)} bytes restored in {item.get('restore_seconds', '?')} s, compared in"
-                          f" {item.get('compare_seconds', '?')} s; every table, sequence and large object matches the manifest")
+                          f" {item.get('compare_seconds', '?')} s; {what} matches the manifest")
                if item["ok"] else "; ".join(item["problems"])} for item in entry.get("databases", [])]
     trouble = ([entry["error"]] if entry.get("error") else []) + entry.get("problems", [])
     if trouble or not checks:
-        checks.append({"name": "restore drill", "ok": False, "detail": "; ".join(trouble) or f"{where}: no database in the set"})
+        checks.append({"name": label, "ok": False, "detail": "; ".join(trouble) or f"{where}: no database in the set"})
     return checks
 
 
@@ -724,6 +790,11 @@ def run_drill(config: dict[str, t.Any], engine: str, wanted: str | None, source:
 
     def work() -> dict[str, t.Any]:
         with locked(engine):
+            if engine == "mongodb":
+                load_engines()
+                import nova_backup_mongodb  # pylint: disable=import-outside-toplevel,import-error  # beside this file
+
+                return nova_backup_mongodb.drill(config, wanted, source)
             return drill_postgresql(config, wanted, source)
 
     guarded(entry, work)
@@ -752,18 +823,23 @@ def status(config: dict[str, t.Any]) -> dict[str, t.Any]:
     """What verify reads: the last backup and drill runs, and the complete sets on disk."""
     runs = pathlib.Path(config.get("runs_file") or "/var/lib/nova-backup/runs.jsonl")
     entries = [json.loads(line) for line in runs.read_text().splitlines() if line.startswith("{")] if runs.is_file() else []
-    last = {kind: next((e for e in reversed(entries) if e.get("kind") == kind), None) for kind in ("backup", "drill")}
-    sets = [p.name for p in complete_sets(pathlib.Path(config["backup_dir"], "postgresql"))]
-    age = None
-    if last["backup"] and last["backup"].get("finished"):
-        age = round((utc_now() - dt.datetime.fromisoformat(last["backup"]["finished"])).total_seconds() / 3600, 2)
+    per_engine = {}
+    for engine in engines(config):
+        last = {kind: next((e for e in reversed(entries) if e.get("kind") == kind and e.get("engine", "postgresql") == engine), None)
+                for kind in ("backup", "drill")}
+        age = None
+        if last["backup"] and last["backup"].get("finished"):
+            age = round((utc_now() - dt.datetime.fromisoformat(last["backup"]["finished"])).total_seconds() / 3600, 2)
+        per_engine[engine] = {"last_backup": last["backup"], "last_backup_age_hours": age, "last_drill": last["drill"],
+                              "sets": [p.name for p in complete_sets(pathlib.Path(config["backup_dir"], engine))]}
     units = {}
-    for unit in ("nova-backup-postgresql.timer", "nova-backup-check.timer", "nova-backup-postgresql.service", "nova-backup-check.service"):
+    names = [f"nova-backup-{name}.{kind}" for kind in ("timer", "service") for name in [*engines(config), "check"]]
+    for unit in sorted(names, key=lambda unit: (not unit.endswith(".timer"), unit)):
         shown = subprocess.run(["systemctl", "show", "--property=ActiveState,UnitFileState,NeedDaemonReload", unit], capture_output=True,
                                text=True, check=False).stdout
         units[unit] = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
-    return {"ok": True, "last_backup": last["backup"], "last_backup_age_hours": age, "last_drill": last["drill"], "sets": sets,
-            "timers": {name: state for name, state in units.items() if name.endswith(".timer")},
+    # The top-level keys are PostgreSQL's (what verify reads); "engines" has each engine's.
+    return {"ok": True, **per_engine["postgresql"], "engines": per_engine, "timers": {name: state for name, state in units.items() if name.endswith(".timer")},
             "need_daemon_reload": sorted(name for name, state in units.items() if state.get("NeedDaemonReload") == "yes")}
 
 
@@ -778,14 +854,17 @@ def main(argv: list[str]) -> int:
         return 64
     config = load_config(argv[0])
     command, rest = argv[1], argv[2:]
-    if command == "backup" and rest == ["postgresql"]:
-        result = run_backup(config, "postgresql")
-    elif command == "drill" and rest[:1] == ["postgresql"]:
+    if command in ("backup", "drill") and rest[:1] and rest[0] in ENGINES and rest[0] not in engines(config):
+        print(json.dumps({"ok": False, "error": f"no {rest[0]} object in {argv[0]}: the {rest[0]} engine is not configured"}))
+        return 1
+    if command == "backup" and len(rest) == 1 and rest[0] in ENGINES:
+        result = run_backup(config, rest[0])
+    elif command == "drill" and rest[:1] and rest[0] in ENGINES:
         options = dict(zip(rest[1::2], rest[2::2]))
         if set(options) - {"--set", "--from"} or options.get("--from", "local") not in ("local", "restic") or len(rest) % 2 == 0:
             print(__doc__, file=sys.stderr)
             return 64
-        result = run_drill(config, "postgresql", options.get("--set"), options.get("--from", "local"))
+        result = run_drill(config, rest[0], options.get("--set"), options.get("--from", "local"))
     elif command == "status" and not rest:
         result = status(config)
     elif (command == "restic-init" and rest in ([], ["--check"])) or (command == "check" and not rest):
