@@ -158,7 +158,7 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
 # on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
-HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01"}
+HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01", "prometheus": "mgmt-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -377,7 +377,9 @@ def test_mongodb_answers_on_the_overlay_only_and_its_exporter_password_stays_out
 
     overlay, lab_address = _hostvars("db-01")["wireguard_address"], _hostvars("db-01")["ansible_host"]
     assert _on("mgmt-01", "python3", "-c", _CONNECT, overlay, "27017").stdout.strip() == "open"
-    assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "27017").stdout.strip() == "ConnectionRefusedError"
+    # From the lab network the firewall drops it; on db-01 itself nothing listens on that address.
+    assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "27017").stdout.strip() == "TimeoutError"
+    assert _on("db-01", "python3", "-c", _CONNECT, lab_address, "27017").stdout.strip() == "ConnectionRefusedError"
     metrics = _on("mgmt-01", "python3", "-c", f"import urllib.request; print(urllib.request.urlopen('http://{overlay}:9216/metrics').read().decode())")
     assert "mongodb_up 0" in metrics.stdout  # the stand-in exporter cannot log in to the stand-in mongod, and says so
     state = ROOT / ".lab/vault"
@@ -389,6 +391,28 @@ def test_mongodb_answers_on_the_overlay_only_and_its_exporter_password_stays_out
     assert _on("db-01", "stat", "-c", "%U %a", "/etc/nova-mongodb-exporter/env").stdout.split() == ["root", "600"]
     journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
     assert not [p.name for p in (journal / "runs").iterdir() if password in p.read_text()]
+
+
+def _url_on(host: str, url: str) -> str:
+    return _on(host, "python3", "-c", f"import urllib.request; print(urllib.request.urlopen({url!r}, timeout=10).read().decode())").stdout
+
+
+def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None:
+    # Prometheus (mgmt-01) reaches every host's node_exporter and db-01's database exporters over
+    # WireGuard: the targets come from the inventory, each labelled with its host.
+    api = f"http://{_hostvars('mgmt-01')['wireguard_address']}:9090/api/v1"
+    targets = json.loads(_url_on("mgmt-01", f"{api}/targets?state=active"))["data"]["activeTargets"]
+    found = {(t["labels"]["job"], t["labels"]["host"]): t for t in targets}
+    assert set(found) == {("node", host) for host in LAB} | {("prometheus", "mgmt-01"), ("postgres", "db-01"), ("mongodb", "db-01")}
+    assert {key: t["health"] for key, t in found.items() if t["health"] != "up"} == {}, [t.get("lastError") for t in targets]
+    # Each WireGuard peer's last handshake, from the node_exporter timer on the hub.
+    hub = _url_on("mgmt-01", f"http://{_hostvars('mgmt-01')['wireguard_address']}:9100/metrics")
+    peers = set(re.findall(r'nova_wireguard_latest_handshake_timestamp_seconds\{interface="wg0",peer="([^"]+)"\} [1-9]', hub))
+    assert peers == LAB - {"mgmt-01"}
+    # The lab network cannot reach Prometheus (the firewall drops it), and it listens on the overlay only.
+    lab_address = _hostvars("mgmt-01")["ansible_host"]
+    assert _on("dgx-spark-01", "python3", "-c", _CONNECT, lab_address, "9090").stdout.strip() == "TimeoutError"
+    assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "9090").stdout.strip() == "ConnectionRefusedError"
 
 
 def test_backups_go_off_the_box_and_the_drill_proves_them() -> None:

@@ -76,8 +76,11 @@ def test_bad_input_is_a_json_error(tmp_path: pathlib.Path) -> None:
 
 
 def test_overlapping_runs_are_refused_or_wait(tmp_path: pathlib.Path) -> None:
-    holder = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "slow.yml"), "-i", str(INVENTORY), "--limit", "local-a"),
-                              stdout=subprocess.PIPE, text=True, env=_env(tmp_path), cwd="/")
+    # The holder keeps local-a until the release file exists, however slow the machine is.
+    release = tmp_path / "release"
+    (tmp_path / "hold.yml").write_text(f"release: {release}\n")
+    holder = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "slow.yml"), "-i", str(INVENTORY), "--limit", "local-a",
+                                   "-e", f"@{tmp_path / 'hold.yml'}"), stdout=subprocess.PIPE, text=True, env=_env(tmp_path), cwd="/")
     lock = ROOT / ".runner/locks/local-a.lock"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and str(holder.pid) not in (lock.read_text() if lock.exists() else ""):
@@ -86,10 +89,15 @@ def test_overlapping_runs_are_refused_or_wait(tmp_path: pathlib.Path) -> None:
     assert code == 3 and out["status"] == "busy" and list(out["busy"]) == ["local-a"]
     code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-b")
     assert code == 0, out  # another host is free
-    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-a", "--wait")
-    first = json.loads(holder.communicate(timeout=120)[0])
+    waiter = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-a", "--wait"),
+                              stdout=subprocess.PIPE, text=True, env=_env(tmp_path), cwd="/")
+    time.sleep(2)
+    assert waiter.poll() is None  # waiting for local-a, not refused
+    release.touch()
+    first = json.loads(holder.communicate(timeout=300)[0])
     assert first["status"] == "successful"
-    assert code == 0 and out["status"] == "successful"
+    second = json.loads(waiter.communicate(timeout=300)[0])
+    assert waiter.returncode == 0 and second["status"] == "successful"
 
 
 def test_journal_command(tmp_path: pathlib.Path) -> None:

@@ -1,0 +1,29 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters for nova.dgx.prometheus: the scrape jobs from the inventory and input checks."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import scrape_configs, settings_errors
+
+
+def _scrape_configs(hostvars: t.Any, groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None) -> list[dict[str, t.Any]]:
+    try:
+        return scrape_configs({host: hostvars[host] for host in groups.get("all", [])}, groups, me, extra)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
+class FilterModule:
+    """nova.dgx Prometheus filters."""
+
+    def filters(self) -> dict[str, t.Callable[..., t.Any]]:
+        return {
+            "prometheus_scrape_configs": _scrape_configs,
+            "prometheus_settings_errors": settings_errors,
+        }

@@ -1,0 +1,117 @@
+# Copyright: (c) 2026, nova.dgx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Prometheus's scrape jobs from the inventory, and the checks of nova.dgx.prometheus's input (private)."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._validate import shown
+
+__all__ = ["duration_seconds", "scrape_configs", "settings_errors"]
+
+_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
+_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+_SIZE = re.compile(r"\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)")
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def duration_seconds(value: object) -> float | None:
+    """Seconds in a Prometheus duration (1d12h, 30s, 500ms), or None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    match = _DURATION.fullmatch(value)
+    if not match or not any(match.groups()):
+        return None
+    return sum(int(part) * unit for part, unit in zip(match.groups(), _UNITS) if part)
+
+
+def _address(hostvars: dict[str, t.Any], host: str, listen_var: str) -> str:
+    """Where Prometheus reaches a host's exporter: its listen address, the host's overlay address, or its inventory address."""
+    variables = hostvars.get(host, {})
+    address = str(variables.get(listen_var) or variables.get("wireguard_address") or variables.get("ansible_host") or host)
+    return f"[{address}]" if ":" in address else address
+
+
+# job: (group, variable that turns the exporter off, its listen address variable, its port variable, default port)
+_JOBS = (
+    ("node", "all", "", "node_exporter_listen_address", "node_exporter_port", 9100),
+    ("postgres", "postgres", "postgresql_exporter", "postgresql_exporter_listen_address", "postgresql_exporter_port", 9187),
+    ("mongodb", "mongodb", "mongodb_exporter", "mongodb_exporter_listen_address", "mongodb_exporter_port", 9216),
+)
+
+
+def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None
+                   ) -> list[dict[str, t.Any]]:
+    """One job per exporter kind, with one target per inventory host that runs it, labelled with the host's name.
+
+    ``me`` is the Prometheus host (its own job scrapes its listen address). Hosts are sorted, so the file is stable."""
+    jobs: list[dict[str, t.Any]] = []
+    mine = hostvars.get(me, {})
+    port = int(mine.get("prometheus_port", 9090))
+    jobs.append({"job_name": "prometheus", "static_configs": [{"targets": [f"{_address(hostvars, me, 'prometheus_listen_address')}:{port}"],
+                                                               "labels": {"host": me}}]})
+    for job_name, group, switch, listen_var, port_var, default_port in _JOBS:
+        statics: list[dict[str, t.Any]] = []
+        for host in sorted(groups.get(group, [])):
+            variables = hostvars.get(host, {})
+            if switch and not variables.get(switch, True):
+                continue
+            target = f"{_address(hostvars, host, listen_var)}:{int(variables.get(port_var, default_port))}"
+            statics.append({"targets": [target], "labels": {"host": host}})
+        if statics:
+            jobs.append({"job_name": job_name, "static_configs": statics})
+    names = {str(job["job_name"]) for job in jobs}
+    for extra_job in extra or []:
+        if extra_job.get("job_name") in names:
+            raise ValueError(f"prometheus_extra_scrape_configs: job {extra_job.get('job_name')!r} is one of the inventory's own"
+                             f" ({', '.join(sorted(names))})")
+        jobs.append(extra_job)
+    return jobs
+
+
+def settings_errors(settings: dict[str, t.Any]) -> list[str]:
+    """Problems with prometheus_* values that a plain kind check cannot see: durations, their order, sizes, labels, remote_write."""
+    problems = []
+    seconds = {}
+    for name in ("prometheus_scrape_interval", "prometheus_scrape_timeout", "prometheus_evaluation_interval", "prometheus_retention_time"):
+        value = settings.get(name)
+        seconds[name] = duration_seconds(value)
+        if seconds[name] is None or seconds[name] == 0:
+            problems.append(f"{name} must be a Prometheus duration such as 30s, 5m or 15d, got {shown(value)}")
+    scrape, timeout, evaluation = (seconds[n] for n in ("prometheus_scrape_interval", "prometheus_scrape_timeout", "prometheus_evaluation_interval"))
+    if scrape and evaluation and scrape > evaluation:
+        problems.append(f"prometheus_scrape_interval {settings['prometheus_scrape_interval']} is longer than prometheus_evaluation_interval"
+                        f" {settings['prometheus_evaluation_interval']}: rules would evaluate the same samples again and `for:` would"
+                        " count scrapes wrongly; make the scrape interval the shorter or equal one")
+    if scrape and timeout and timeout > scrape:
+        problems.append(f"prometheus_scrape_timeout {settings['prometheus_scrape_timeout']} is longer than prometheus_scrape_interval"
+                        f" {settings['prometheus_scrape_interval']}: Prometheus refuses that")
+    size = settings.get("prometheus_retention_size")
+    if size not in ("", "0", 0) and (not isinstance(size, str) or not _SIZE.fullmatch(size)):
+        problems.append(f"prometheus_retention_size must be a size such as 20GB or 512MB (B, KB, MB, GB, TB), or empty for no limit, got {shown(size)}")
+    labels = settings.get("prometheus_external_labels", {})
+    if not isinstance(labels, dict) or any(not isinstance(k, str) or not _LABEL.fullmatch(k) or not isinstance(v, str) for k, v in labels.items()):
+        problems.append(f"prometheus_external_labels must map label names ([a-zA-Z_][a-zA-Z0-9_]*) to strings, got {shown(labels)}")
+    remote = settings.get("prometheus_remote_write", [])
+    if not isinstance(remote, list):
+        problems.append(f"prometheus_remote_write must be a list of remote_write entries, got {shown(remote)}")
+    else:
+        for index, entry in enumerate(remote):
+            url = entry.get("url") if isinstance(entry, dict) else None
+            if not isinstance(url, str) or not re.match(r"https?://[^\s/]+", url):
+                problems.append(f"prometheus_remote_write[{index}] needs a url such as https://mimir.example/api/v1/push, got {shown(entry)}")
+            elif isinstance(entry, dict) and ("basic_auth" in entry or "authorization" in entry or "bearer_token" in entry):
+                problems.append(f"prometheus_remote_write[{index}] carries credentials: give prometheus_remote_write_secret instead"
+                                " (the password is read from the secrets server), never in variables")
+    extra = settings.get("prometheus_extra_scrape_configs", [])
+    if not isinstance(extra, list) or any(not isinstance(job, dict) or not isinstance(job.get("job_name"), str) for job in extra):
+        problems.append(f"prometheus_extra_scrape_configs must be a list of scrape configs, each with a job_name, got {shown(extra)}")
+    rules = settings.get("prometheus_extra_rules", [])
+    if not isinstance(rules, list) or any(not isinstance(group, dict) or not isinstance(group.get("name"), str)
+                                          or not isinstance(group.get("rules"), list) for group in rules):
+        problems.append("prometheus_extra_rules must be a list of rule groups, each {name: ..., rules: [...]}"
+                        f" (promtool checks the rules themselves), got {shown(rules)}")
+    return problems

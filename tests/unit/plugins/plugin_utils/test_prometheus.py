@@ -1,0 +1,63 @@
+"""Prometheus's scrape jobs from the inventory and the checks of nova.dgx.prometheus's input (plugin_utils/_prometheus.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import duration_seconds, scrape_configs, settings_errors
+
+HOSTVARS = {
+    "mgmt-01": {"wireguard_address": "10.99.0.12", "ansible_host": "172.31.240.12"},
+    "db-01": {"wireguard_address": "10.99.0.13", "mongodb_exporter": False, "postgresql_exporter_port": 9188},
+    "dgx-spark-01": {"ansible_host": "fd00::11"},
+}
+GROUPS = {"all": ["mgmt-01", "db-01", "dgx-spark-01"], "postgres": ["db-01"], "mongodb": ["db-01"], "monitoring": ["mgmt-01"]}
+GOOD = {"prometheus_scrape_interval": "30s", "prometheus_scrape_timeout": "10s", "prometheus_evaluation_interval": "1m",
+        "prometheus_retention_time": "15d", "prometheus_retention_size": "20GB", "prometheus_external_labels": {"site": "lab"},
+        "prometheus_remote_write": [], "prometheus_extra_scrape_configs": [], "prometheus_extra_rules": []}
+
+
+def test_jobs_follow_the_inventory_with_overlay_addresses_and_host_labels() -> None:
+    jobs = {job["job_name"]: job["static_configs"] for job in scrape_configs(HOSTVARS, GROUPS, "mgmt-01")}
+    assert list(jobs) == ["prometheus", "node", "postgres"]  # db-01 turned its MongoDB exporter off
+    assert jobs["prometheus"] == [{"targets": ["10.99.0.12:9090"], "labels": {"host": "mgmt-01"}}]
+    assert jobs["node"] == [{"targets": ["10.99.0.13:9100"], "labels": {"host": "db-01"}},
+                            {"targets": ["[fd00::11]:9100"], "labels": {"host": "dgx-spark-01"}},
+                            {"targets": ["10.99.0.12:9100"], "labels": {"host": "mgmt-01"}}]
+    assert jobs["postgres"] == [{"targets": ["10.99.0.13:9188"], "labels": {"host": "db-01"}}]
+
+
+def test_an_extra_job_may_not_take_an_inventory_jobs_name() -> None:
+    extra = [{"job_name": "blackbox", "static_configs": [{"targets": ["10.99.0.12:9115"]}]}]
+    assert scrape_configs(HOSTVARS, GROUPS, "mgmt-01", extra)[-1] == extra[0]
+    with pytest.raises(ValueError, match="job 'node' is one of the inventory's own"):
+        scrape_configs(HOSTVARS, GROUPS, "mgmt-01", [{"job_name": "node"}])
+
+
+DURATIONS = [("30s", 30), ("1d12h", 129600), ("500ms", 0.5), ("2w", 1209600), ("", None), ("30", None), ("1h30", None),
+             ("banana", None), (30, None)]
+
+
+@pytest.mark.parametrize(("value", "seconds"), DURATIONS)
+def test_durations(value: object, seconds: float | None) -> None:
+    assert duration_seconds(value) == seconds
+
+
+def test_valid_settings_have_no_problems() -> None:
+    assert settings_errors(GOOD) == []
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"prometheus_retention_time": "30 days"}, "prometheus_retention_time must be a Prometheus duration such as 30s, 5m or 15d"),
+    ({"prometheus_scrape_interval": "2m"}, "prometheus_scrape_interval 2m is longer than prometheus_evaluation_interval 1m"),
+    ({"prometheus_scrape_timeout": "45s"}, "prometheus_scrape_timeout 45s is longer than prometheus_scrape_interval 30s"),
+    ({"prometheus_retention_size": "20G"}, "prometheus_retention_size must be a size such as 20GB"),
+    ({"prometheus_external_labels": {"data-center": "x"}}, "prometheus_external_labels must map label names"),
+    ({"prometheus_remote_write": [{"uri": "https://mimir"}]}, "prometheus_remote_write[0] needs a url"),
+    ({"prometheus_remote_write": [{"url": "https://mimir.internal/api/v1/push", "basic_auth": {"password": "x"}}]},
+     "prometheus_remote_write[0] carries credentials"),
+    ({"prometheus_extra_rules": [{"rules": []}]}, "prometheus_extra_rules must be a list of rule groups"),
+])
+def test_bad_settings_name_the_variable_and_the_fix(change: dict[str, object], expected: str) -> None:
+    problems = settings_errors({**GOOD, **change})
+    assert any(expected in problem for problem in problems), problems
