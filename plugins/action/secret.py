@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, nova.dgx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""nova.dgx.secret: one platform secret from Vault/OpenBao, created on first use (see plugins/modules/secret.py)."""
+"""nova.dgx.secret: one platform secret from Vault/OpenBao, created on first use or, when provided, only read (see plugins/modules/secret.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import typing as t
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._secret import DEFAULT_POLICY, SecretError, connection_errors, read_or_create, request_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._secret import (
+    DEFAULT_POLICY, SecretError, connection_errors, is_provided, read_or_create, request_errors,
+)
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault import generate
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import NO_ADDRESS, controller_connection
 
@@ -51,6 +53,11 @@ class ActionModule(ActionBase):
                 raise SecretError("; ".join(errors), unavailable=True)
             found = read_or_create(conn, mount, path, key, dict(policy), check_mode=check_mode)
         except SecretError as exc:
+            if check_mode and exc.unavailable and is_provided(policy):
+                # Nothing to predict: the value is someone else's. A real run reads it, and fails if it is missing.
+                return {**result, "changed": False, "secret": "", "created": False, "version": 0, "path": f"{mount}/{path}",
+                        "warnings": [f"check mode: {mount}/{path} was not read ({exc}); a real run reads the provided field {key!r} "
+                                     "and fails if it is missing"]}
             if check_mode and exc.unavailable:
                 # A fleet whose secrets layer has not run yet: predict, never fail, never store.
                 return {**result, "changed": True, "secret": generate(dict(policy)), "created": False, "would_create": True,

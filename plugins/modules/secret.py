@@ -8,12 +8,17 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: secret
-short_description: Read one platform secret from Vault or OpenBao, creating it there on first use
+short_description: Read one platform secret from Vault or OpenBao, creating it there on first use unless it is provided
 version_added: 0.3.0
 description:
   - The one way a nova.dgx role gets a password, token or key. It reads C(<mount>/<path>) from the
     platform's KV v2 mount; when the path has never been written it generates a value by the given
     policy and writes it with check-and-set 0, so hosts racing to create it all end with one value.
+  - A secret issued outside the platform (an S3 access key from the storage provider) has the
+    policy C(kind) C(provided), which is only read, never generated or written, in check mode as in
+    a real run. When the path or the field is missing the task fails naming C(<mount>/<path>), the
+    field and the command that writes it, C(bao kv put -mount=<mount> <path> <key>=...) (or
+    C(bao kv patch) when the entry exists with other fields).
   - Runs on the controller through hvac and never contacts the managed host. The controller reaches
     the server at C(vault_addr) (the vault host's WireGuard address), trusts the CA at
     C(vault_cacert), and authenticates with C(VAULT_TOKEN), C(~/.vault-token) (what C(bao login)
@@ -41,6 +46,8 @@ options:
         (C(length) from 16, default 32; C(alphabet) C(alnum), C(alnum_symbols) or C(hex)),
         C(wireguard_psk) (32 random bytes, base64, as C(wg genpsk) makes) or C(token_hex)
         (C(bytes) from 16, default 32).
+      - C(kind) C(provided) (and nothing else) for a value issued outside the platform, which is read and
+        never generated; a missing path or field, or an empty field, fails with the command that writes it.
       - Only read when the secret is created; an existing value is returned as it is.
     type: dict
     default: {kind: password, length: 32, alphabet: alnum}
@@ -53,7 +60,10 @@ options:
     type: str
 attributes:
   check_mode:
-    description: Reads in check mode; a secret that does not exist yet is generated but not written (C(would_create)).
+    description:
+      - Reads in check mode; a secret that does not exist yet is generated but not written (C(would_create)).
+      - A provided secret is read the same way, and a missing one fails in check mode too. Only when the server
+        cannot be asked at all (not there yet, sealed, no credentials) does check mode warn and return an empty value.
     support: full
   diff_mode:
     description: Reports no diff.
@@ -84,6 +94,14 @@ EXAMPLES = r"""
         content: "DB_PASSWORD={{ _postgresql_app_password.secret }}\n"
         mode: "0600"
   no_log: true
+
+- name: Read the S3 access key the storage provider issued (written by hand, never generated)
+  nova.dgx.secret:
+    path: backup/restic/s3
+    key: secret_access_key
+    policy: {kind: provided}
+  register: _backup_s3_secret_access_key
+  no_log: true
 """
 
 RETURN = r"""
@@ -92,7 +110,7 @@ secret:
   returned: success
   type: str
 created:
-  description: Whether this task created the secret (first use).
+  description: Whether this task created the secret (first use); always false for a provided one.
   returned: success
   type: bool
 would_create:

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The secret entry point's controller side: read one platform secret from Vault or OpenBao (KV v2),
-creating it on first use. Talks to the server through hvac; never prints a value or a token, and
-turns each way the server can fail into a message that names the fix."""
+creating it on first use, or, for a secret someone else issues (policy kind ``provided``), only
+reading it. Talks to the server through hvac; never prints a value or a token, and turns each way
+the server can fail into a message that names the fix."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ except ImportError:  # pragma: no cover - the message below says what to install
     hvac = None
 
 DEFAULT_POLICY: dict[str, t.Any] = {"kind": "password", "length": 32, "alphabet": "alnum"}
+# A secret issued outside the platform (an S3 access key from the storage provider): read, never generated.
+PROVIDED = "provided"
 # The environment variables community.hashi_vault and the bao/vault CLIs read, in their order.
 TOKEN_ENV = ("ANSIBLE_HASHI_VAULT_TOKEN", "VAULT_TOKEN", "BAO_TOKEN")
 ROLE_ID_ENV = ("ANSIBLE_HASHI_VAULT_ROLE_ID",)
@@ -83,9 +86,19 @@ def connection_errors(conn: Connection) -> list[str]:
     return errors
 
 
+def is_provided(policy: t.Any) -> bool:
+    """Whether the policy says the value is provided by someone else, so it is read and never generated."""
+    return isinstance(policy, dict) and policy.get("kind") == PROVIDED
+
+
 def request_errors(path: t.Any, policy: t.Any, key: t.Any, mount: str) -> list[str]:
-    """What is wrong with one request (path, generation policy, key), before anything is sent."""
-    errors = path_errors("path", path, mount) + policy_errors("policy", policy)
+    """What is wrong with one request (path, generation policy or {kind: provided}, key), before anything is sent."""
+    if is_provided(policy):
+        extra = sorted(set(policy) - {"kind"})
+        policy_problems = [f"policy has {', '.join(extra)}, which a provided secret does not take (it is never generated)"] if extra else []
+    else:
+        policy_problems = policy_errors("policy", policy)
+    errors = path_errors("path", path, mount) + policy_problems
     if not isinstance(key, str) or not key or not key.replace("_", "").isalnum():
         errors.append(f"key must be a field name of letters, digits and _, not {key!r}")
     return errors
@@ -152,15 +165,35 @@ def _read(api: t.Any, conn: Connection, mount: str, path: str) -> dict[str, t.An
     return t.cast(dict[str, t.Any], response["data"])
 
 
+def missing_provided(mount: str, path: str, key: str, entry_exists: bool) -> str:
+    """The message for a provided secret that is not there: where it belongs and the command that writes it."""
+    if entry_exists:
+        # `kv put` would replace the entry and drop its other fields; `kv patch` adds one.
+        command = f"bao kv patch -mount={mount} {path} {key}=..."
+        where = f"{mount}/{path} exists without the field {key!r}"
+    else:
+        command = f"bao kv put -mount={mount} {path} {key}=..."
+        where = f"{mount}/{path} does not exist, so it has no field {key!r}"
+    return (f"{where}: this secret is provided (issued outside the platform, such as an S3 access key), never generated; "
+            f"write it with `{command}` (vault kv takes the same arguments; docs/extending.md, 'Secrets'), then rerun")
+
+
 def read_or_create(conn: Connection, mount: str, path: str, key: str, policy: dict[str, t.Any],
                    check_mode: bool = False) -> dict[str, t.Any]:
     """{secret, created, version}: the stored value, or a new one written with check-and-set 0 so two
     writers racing end with one value (the loser reads the winner's). In check mode nothing is
-    written and a would-be value is returned (created False, would_create True)."""
+    written and a would-be value is returned (created False, would_create True).
+    A provided secret ({kind: provided}) is only read, in check mode too: a missing one fails."""
     api = client(conn)
     current = _read(api, conn, mount, path)
     if current is not None and key in (current.get("data") or {}):
-        return {"secret": str(current["data"][key]), "created": False, "version": current["metadata"]["version"]}
+        value = current["data"][key]
+        if is_provided(policy) and (value is None or str(value) == ""):
+            raise SecretError(f"{mount}/{path} has the field {key!r} empty: write the value the provider issued with "
+                              f"`bao kv patch -mount={mount} {path} {key}=...`, then rerun")
+        return {"secret": str(value), "created": False, "version": current["metadata"]["version"]}
+    if is_provided(policy):
+        raise SecretError(missing_provided(mount, path, key, current is not None))
     if current is not None:
         raise SecretError(f"{mount}/{path} exists without the field {key!r}: it was written by hand or by another tool; "
                           "fix it (docs/runbooks/vault.md, 'Rotating a secret') rather than let the entry point overwrite it")

@@ -393,27 +393,88 @@ def backup_postgresql(config: dict[str, t.Any]) -> dict[str, t.Any]:
 # ---------------------------------------------------------------- restic
 
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What S3-compatible storage answers to a key it does not accept (AWS, MinIO, Ceph RGW).
+S3_REFUSED = ("SignatureDoesNotMatch", "does not match the signature you provided", "InvalidAccessKeyId",
+              "Access Key Id you provided does not exist", "Access Denied", "AccessDenied")
+
+
+def restic_env(settings: dict[str, t.Any]) -> dict[str, str]:
+    """The variables in the repository's env file (an S3 repository's access key: KEY=VALUE lines,
+    blanks and # comments ignored). Read for each restic call and given only to its environment:
+    never to its argv, a message, runs.jsonl or the status output."""
+    if not settings.get("env_file"):
+        return {}
+    path = pathlib.Path(settings["env_file"])
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise BackupError(f"{path} is missing: restic needs the repository's credentials from it (AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY for S3); run the backup role again (--tags backup_configure), which writes it") from None
+    if mode & 0o077:
+        raise BackupError(f"{path} is readable or writable by its group or others (mode {mode & 0o777:04o}) and holds the repository's "
+                          f"credentials: chmod 600 {path} (and rotate the key if someone else may have read it)")
+    found: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not ENV_NAME.fullmatch(name.strip()):
+            # The line may hold a secret: name its number, never its text.
+            raise BackupError(f"{path} line {number} is not NAME=VALUE: write one variable per line such as AWS_ACCESS_KEY_ID=..., "
+                              "# for comments")
+        found[name.strip()] = value
+    return found
+
+
 def restic(config: dict[str, t.Any], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     settings = config["restic"]
     command = ["restic", "--repo", settings["repository"], "--password-file", settings["password_file"], "--no-cache", *args]
     if settings.get("sftp_command"):
         command[1:1] = ["-o", f"sftp.command={settings['sftp_command']}"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=dict(os.environ, RESTIC_PROGRESS_FPS="0"))
+    env = {**os.environ, **restic_env(settings), "RESTIC_PROGRESS_FPS": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if check and done.returncode != 0:
         raise BackupError(f"restic {args[0]} exited {done.returncode}: {done.stderr.strip()[-500:]}")
     return done
 
 
+def restic_fingerprint(config: dict[str, t.Any]) -> str:
+    """What a repository that opened once was opened with: its URL, the password file's content, the SFTP command and
+    the env file's content (an S3 key pair: a rotated key is tried again)."""
+    settings = config.get("restic") or {}
+    try:
+        password = pathlib.Path(settings.get("password_file", "")).read_bytes()
+        env = pathlib.Path(settings["env_file"]).read_bytes() if settings.get("env_file") else b""
+    except OSError:
+        return ""
+    return hashlib.sha256(json.dumps([settings.get("repository"), settings.get("sftp_command")]).encode() + b"\0" + password
+                          + (b"\0" + env if env else b"")).hexdigest()
+
+
+def restic_ready_file(config: dict[str, t.Any]) -> pathlib.Path:
+    return pathlib.Path(config.get("runs_file") or "/var/lib/nova-backup/runs.jsonl").with_name("restic.ready")
+
+
 def restic_init(config: dict[str, t.Any], check_mode: bool = False) -> dict[str, t.Any]:
     found = restic(config, "cat", "config", check=False)
     if found.returncode == 0:
+        if not check_mode:
+            write_atomic(restic_ready_file(config), restic_fingerprint(config) + "\n", 0o600)
         return {"changed": False, "repository": config["restic"]["repository"]}
+    # restic 0.14 says "unable to open config file" for any error reading an S3 object, a refused key too.
+    if any(words in found.stderr for words in S3_REFUSED):
+        raise BackupError(f"restic cannot open {config['restic']['repository']}: the storage refused the access key in "
+                          f"{config['restic'].get('env_file')} ({found.stderr.strip()[-300:]}); put the pair the provider issued into the "
+                          "secrets server (docs/runbooks/backup.md, 'S3-compatible storage') and run the role again")
     # restic 0.14 exits 1 both for a missing repository and for a wrong password: only the first is created.
     if "unable to open config file" not in found.stderr and "Is there a repository" not in found.stderr:
         raise BackupError(f"restic cannot open {config['restic']['repository']}: {found.stderr.strip()[-300:]}")
     if check_mode:
         return {"changed": True, "repository": config["restic"]["repository"]}
     restic(config, "init")
+    write_atomic(restic_ready_file(config), restic_fingerprint(config) + "\n", 0o600)
     return {"changed": True, "repository": config["restic"]["repository"]}
 
 
@@ -838,8 +899,13 @@ def status(config: dict[str, t.Any]) -> dict[str, t.Any]:
         shown = subprocess.run(["systemctl", "show", "--property=ActiveState,UnitFileState,NeedDaemonReload", unit], capture_output=True,
                                text=True, check=False).stdout
         units[unit] = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+    ready = restic_ready_file(config)
+    # The repository opened with this URL, password and SFTP command before: the role need not ask restic again.
+    restic_ready = bool(config.get("restic")) and ready.is_file() and ready.read_text().strip() == restic_fingerprint(config)
     # The top-level keys are PostgreSQL's (what verify reads); "engines" has each engine's.
-    return {"ok": True, **per_engine["postgresql"], "engines": per_engine, "timers": {name: state for name, state in units.items() if name.endswith(".timer")},
+    return {"ok": True, **per_engine["postgresql"], "engines": per_engine, "restic_ready": restic_ready,
+            "runs_sha256": hashlib.sha256(runs.read_bytes()).hexdigest() if runs.is_file() else "",
+            "timers": {name: state for name, state in units.items() if name.endswith(".timer")},
             "need_daemon_reload": sorted(name for name, state in units.items() if state.get("NeedDaemonReload") == "yes")}
 
 

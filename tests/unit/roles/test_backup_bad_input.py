@@ -28,6 +28,15 @@ import pytest
         ({"backup_check_subset": "lots"}, "backup_check_subset must be a percentage above 0 and at most 100% such as 5%"),
         ({"backup_check_subset": "11/10"}, "backup_check_subset must be a percentage above 0"),
         ({"backup_restic_repository": "sftp:restic@nas:/srv/restic"}, "SFTP repositories go through backup_restic_sftp_host"),
+        ({"backup_restic_repository": "s3:ftp://x/y"},
+         "backup_restic_repository must be a path (/srv/restic or local:/srv/restic), sftp:USER@HOST:/PATH or s3:https://HOST/BUCKET,"
+         " got str 's3:ftp://x/y'"),
+        ({"backup_restic_repository": "s3:https://s3.example.net"}, "backup_restic_repository must be a path"),
+        ({"backup_restic_s3_region": "eu west"},
+         "backup_restic_s3_region must be a region name such as eu-west-1 (letters, digits, - _ and ., no spaces), or empty for the"
+         " provider default, got \"eu west\""),
+        ({"backup_restic_repository": "s3:https://s3.example.net/nova", "backup_restic_s3_secret_path": "nova/backup/s3"},
+         "backup_restic_s3_secret_path 'nova/backup/s3' must be relative to the platform mount 'nova'"),
         ({"backup_restic_repository": "/var/backups/nova/restic"}, "backup_restic_repository is inside backup_dir"),
         ({"backup_dir": "/var/lib/postgresql/backups"}, "backup_dir /var/lib/postgresql/backups is a system or PostgreSQL directory"),
         ({"backup_drill_set": "latest"}, "backup_drill_set must name a set such as 20261205T013000Z, or be empty for the newest"),
@@ -44,6 +53,7 @@ def test_a_drill_that_would_be_the_live_server_is_refused_before_any_host(run_ro
                                     "backup_drill_port 5432 is the live server port")
 
 
-def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
-    variables = {"postgresql_databases": [{"name": "app"}], "backup_restic_repository": "/srv/restic"}
+@pytest.mark.parametrize("repository", ["/srv/restic", "s3:https://s3.example.net:9000/nova-backups/db-01"])
+def test_valid_input_passes_preflight_and_reaches_the_host(run_role, repository: str) -> None:
+    variables = {"postgresql_databases": [{"name": "app"}], "backup_restic_repository": repository, "backup_restic_s3_region": "eu-west-1"}
     run_role.reached_the_host(run_role("nova.dgx.backup", variables), "Install restic and the tool's database driver")

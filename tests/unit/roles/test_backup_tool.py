@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import hashlib
 import json
 import os
 import pathlib
@@ -334,3 +335,177 @@ def test_a_scheduled_backup_waits_for_a_drill_and_a_drill_does_not_wait(config: 
         waited = nova_backup.run_backup(config, "postgresql")
         assert waited["ok"] is False and "waited 2 s" in waited["error"] and time.monotonic() - started >= 2
     assert nova_backup.run_backup(config, "postgresql")["ok"]
+
+
+@needs_server
+def test_status_calls_the_repository_ready_only_for_the_url_and_password_it_opened_with(config: dict[str, t.Any]) -> None:
+    # The role skips `restic-init` (an SFTP round trip) on a converged host when status says ready.
+    assert nova_backup.status(config)["restic_ready"] is False
+    nova_backup.restic_init(config, check_mode=True)
+    assert nova_backup.status(config)["restic_ready"] is False  # check mode records nothing
+    nova_backup.restic_init(config)
+    assert nova_backup.status(config)["restic_ready"] is True
+    pathlib.Path(config["restic"]["password_file"]).write_text("a rotated password\n")
+    assert nova_backup.status(config)["restic_ready"] is False
+    # The report copies the runs file only when its SHA-256 differs from the journal's copy.
+    assert nova_backup.status(config)["runs_sha256"] == ""
+    nova_backup.record_run(config, {"run": "x", "kind": "backup", "ok": True})
+    runs = pathlib.Path(config["runs_file"]).read_bytes()
+    assert nova_backup.status(config)["runs_sha256"] == hashlib.sha256(runs).hexdigest()
+
+
+# ---------------------------------------------------------------- an S3 repository's credentials (restic's env file)
+
+S3_KEY_ID, S3_SECRET = "AKIANOVATESTKEY00001", "nova/test+secret=with/slashes0001"
+FAKE_RESTIC = """#!{python}
+import json, os, sys
+with open(os.environ["FAKE_RESTIC_DUMP"], "a") as out:
+    out.write(json.dumps({{"argv": sys.argv[1:], "env": dict(os.environ)}}) + "\\n")
+"""
+
+
+def _env_file(path: pathlib.Path, text: str, mode: int = 0o600) -> pathlib.Path:
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+@pytest.fixture
+def fake_restic(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[dict[str, t.Any]]:
+    """A `restic` first on PATH that records its argv and environment; a config whose repository is S3."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "restic").write_text(FAKE_RESTIC.format(python=sys.executable))
+    (bin_dir / "restic").chmod(0o755)
+    dump = tmp_path / "restic-calls.jsonl"
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_RESTIC_DUMP", str(dump))
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "restic.pw").write_text("pw\n")
+    env_file = _env_file(tmp_path / "s3.env", f"# the S3 access key\n\nAWS_ACCESS_KEY_ID={S3_KEY_ID}\n  AWS_SECRET_ACCESS_KEY={S3_SECRET}\n"
+                                              "AWS_DEFAULT_REGION=eu-west-1\n")
+    raw = {"host": "db-test", "backup_dir": str(tmp_path / "backups"), "runs_file": str(tmp_path / "runs.jsonl"),
+           "status_file": str(tmp_path / "nova_backup.prom"), "postgresql": {"databases": []},
+           "restic": {"repository": "s3:https://s3.example.net/nova/db-test", "password_file": str(tmp_path / "restic.pw"),
+                      "env_file": str(env_file)}}
+    (tmp_path / "config.json").write_text(json.dumps(raw))
+    config = nova_backup.load_config(str(tmp_path / "config.json"))
+    yield {"config": config, "path": tmp_path / "config.json", "env_file": env_file, "dump": dump}
+
+
+def _calls(dump: pathlib.Path) -> list[dict[str, t.Any]]:
+    return [json.loads(line) for line in dump.read_text().splitlines()] if dump.exists() else []
+
+
+def test_the_env_file_reaches_restic_environment_and_nothing_else(fake_restic: dict[str, t.Any]) -> None:
+    nova_backup.restic(fake_restic["config"], "snapshots", "--json")
+    [call] = _calls(fake_restic["dump"])
+    assert call["env"]["AWS_ACCESS_KEY_ID"] == S3_KEY_ID and call["env"]["AWS_SECRET_ACCESS_KEY"] == S3_SECRET
+    assert call["env"]["AWS_DEFAULT_REGION"] == "eu-west-1" and call["env"]["RESTIC_PROGRESS_FPS"] == "0"
+    assert not any(S3_SECRET in arg or S3_KEY_ID in arg for arg in call["argv"])
+    assert "AWS_SECRET_ACCESS_KEY" not in os.environ  # the tool's own environment is left as it was
+    # Through the command line: restic-init and status print nothing of it, runs.jsonl holds nothing of it.
+    tool = [sys.executable, str(TOOL), str(fake_restic["path"])]
+    shown = "".join(subprocess.run([*tool, command], capture_output=True, text=True, check=False).stdout for command in ("restic-init", "status"))
+    assert '"changed": false' in shown and S3_SECRET not in shown and S3_KEY_ID not in shown
+    runs = pathlib.Path(fake_restic["config"]["runs_file"])
+    assert not runs.exists() or S3_SECRET not in runs.read_text()
+    assert all(c["env"]["AWS_SECRET_ACCESS_KEY"] == S3_SECRET for c in _calls(fake_restic["dump"]))
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644])
+def test_an_env_file_others_can_read_is_refused_naming_the_file_and_the_fix(fake_restic: dict[str, t.Any], mode: int) -> None:
+    env_file = fake_restic["env_file"]
+    env_file.chmod(mode)
+    with pytest.raises(nova_backup.BackupError) as raised:
+        nova_backup.restic(fake_restic["config"], "snapshots")
+    assert f"{env_file} is readable or writable by its group or others (mode {mode:04o})" in str(raised.value)
+    assert f"chmod 600 {env_file}" in str(raised.value) and S3_SECRET not in str(raised.value)
+    assert _calls(fake_restic["dump"]) == []  # restic never ran
+    done = subprocess.run([sys.executable, str(TOOL), str(fake_restic["path"]), "restic-init"], capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and f"chmod 600 {env_file}" in json.loads(done.stdout)["error"]
+
+
+def test_a_missing_or_malformed_env_file_is_refused_without_showing_its_lines(fake_restic: dict[str, t.Any]) -> None:
+    env_file = fake_restic["env_file"]
+    _env_file(env_file, f"AWS_ACCESS_KEY_ID={S3_KEY_ID}\n{S3_SECRET}\n")
+    with pytest.raises(nova_backup.BackupError, match=f"{env_file} line 2 is not NAME=VALUE") as raised:
+        nova_backup.restic(fake_restic["config"], "snapshots")
+    assert S3_SECRET not in str(raised.value)
+    env_file.unlink()
+    with pytest.raises(nova_backup.BackupError, match=f"{env_file} is missing: .*--tags backup_configure"):
+        nova_backup.restic(fake_restic["config"], "snapshots")
+    assert _calls(fake_restic["dump"]) == []
+
+
+def test_a_rotated_s3_key_makes_the_repository_open_again(fake_restic: dict[str, t.Any]) -> None:
+    config = fake_restic["config"]
+    before = nova_backup.restic_fingerprint(config)
+    _env_file(fake_restic["env_file"], f"AWS_ACCESS_KEY_ID={S3_KEY_ID}\nAWS_SECRET_ACCESS_KEY=rotated\n")
+    assert before and nova_backup.restic_fingerprint(config) not in ("", before)
+
+
+def _moto_bin() -> pathlib.Path | None:
+    found = pathlib.Path(sys.executable).parent / "moto_server"
+    return found if found.exists() else None
+
+
+@pytest.fixture(scope="module")
+def s3_api() -> t.Iterator[dict[str, str]]:
+    """A real S3 API on loopback (moto_server) that checks request signatures, and one access key it knows."""
+    boto3 = pytest.importorskip("boto3")
+    moto_server = _moto_bin()
+    if moto_server is None:
+        pytest.skip("needs moto_server (pip install -r requirements.txt)")
+    port = _free_port()
+    # The first three requests (the access key's user, policy and key below) go unsigned; every later one must be signed.
+    process = subprocess.Popen([str(moto_server), "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _attempt in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.1)
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam.create_user(UserName="nova-backup")
+        iam.put_user_policy(UserName="nova-backup", PolicyName="s3", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="nova-backup")["AccessKey"]
+        yield {"url": url, "key_id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@needs_server
+def test_backups_go_to_an_s3_repository_with_the_key_from_the_env_file(
+        config: dict[str, t.Any], s3_api: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    work = pathlib.Path(config["_path"]).parent
+    env_file = _env_file(work / "s3.env", f"AWS_ACCESS_KEY_ID={s3_api['key_id']}\nAWS_SECRET_ACCESS_KEY={s3_api['secret']}\n"
+                                          "AWS_DEFAULT_REGION=us-east-1\n")
+    config["restic"].update(repository=f"s3:{s3_api['url']}/nova-backups-{work.name.lower().replace('_', '-')}/db-test",
+                            env_file=str(env_file))
+    pathlib.Path(config["_path"]).write_text(json.dumps({k: v for k, v in config.items() if k != "_path"}))
+    # The bucket does not exist: restic init creates it.
+    rc, created = _tool(config, "restic-init")
+    assert rc == 0 and created["ok"] and created["changed"] is True, created
+    rc, backed_up = _tool(config, "backup", "postgresql")
+    assert rc == 0 and backed_up["ok"] and backed_up["restic_snapshot"], backed_up
+    listed = json.loads(nova_backup.restic(config, "snapshots", "--json").stdout)
+    assert [s["short_id"] for s in listed] == [backed_up["restic_snapshot"][:8]] and listed[0]["tags"] == ["postgresql"]
+    rc, drilled = _tool(config, "drill", "postgresql", "--from", "restic")  # restored from S3, compared with the manifests
+    assert rc == 0 and drilled["ok"] and drilled["databases"][0]["problems"] == [], drilled
+    # The secret never reached the tool's output, its runs file or its status.
+    _rc, state = _tool(config, "status")
+    assert state["restic_ready"] is True
+    for text in (json.dumps([created, backed_up, drilled, state]), pathlib.Path(config["runs_file"]).read_text(),
+                 pathlib.Path(config["status_file"]).read_text()):
+        assert s3_api["secret"] not in text and s3_api["key_id"] not in text
+    # The server checks signatures: a wrong secret is refused, and the tool says restic could not open the repository.
+    _env_file(env_file, f"AWS_ACCESS_KEY_ID={s3_api['key_id']}\nAWS_SECRET_ACCESS_KEY=not-the-secret\n")
+    rc, refused = _tool(config, "restic-init")
+    assert rc == 1 and "restic cannot open" in refused["error"] and "signature" in refused["error"], refused

@@ -109,3 +109,43 @@ def test_check_mode_predicts_when_no_server_is_there_yet_and_a_real_run_fails(tm
     assert rc != 0 and "is unreachable" in output
     rc, output, _journal = play(tmp_path, server, READ.replace("length: 24", "length: 8"), "--check", url=nobody)
     assert rc != 0 and "policy.length must be an integer from 16" in output  # bad input fails in check mode too
+
+
+PROVIDED = """\
+    - name: Read the provided S3 key
+      nova.dgx.secret:
+        path: backup/restic/s3-{name}
+        key: secret_access_key
+        policy: {{kind: provided}}
+      register: s3
+      no_log: true
+    - name: Use it in a file only the play sees
+      ansible.builtin.copy: {{content: "{{{{ s3.secret }}}}", dest: "{{{{ playbook_dir }}}}/used", mode: "0600"}}
+      no_log: true
+"""
+
+
+def test_a_provided_secret_is_read_never_created_and_missing_fails_in_check_mode_too(tmp_path: pathlib.Path, server: DevServer) -> None:
+    for flags in (("--check",), ()):
+        rc, output, _journal = play(tmp_path, server, PROVIDED.format(name="absent"), *flags)
+        assert rc != 0, output
+        assert ("nova/backup/restic/s3-absent does not exist, so it has no field 'secret_access_key'" in " ".join(output.split())
+                and "bao kv put -mount=nova backup/restic/s3-absent secret_access_key=..." in output), output
+    with pytest.raises(hvac.exceptions.InvalidPath):  # nothing was generated
+        hvac.Client(url=server.url, token=server.root_token).secrets.kv.v2.read_secret_version(
+            path="backup/restic/s3-absent", mount_point="nova", raise_on_deleted_version=True)
+    value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    hvac.Client(url=server.url, token=server.root_token).secrets.kv.v2.create_or_update_secret(
+        path="backup/restic/s3-present", secret={"access_key_id": "AKIAEXAMPLE", "secret_access_key": value}, mount_point="nova")
+    rc, output, journal = play(tmp_path, server, PROVIDED.format(name="present"), "-vvv")
+    assert rc == 0 and (tmp_path / "used").read_text() == value, output
+    assert value not in output and value not in journal
+    assert "changed=1" in output  # the copy; the read itself changes nothing
+
+
+def test_a_provided_secret_in_check_mode_without_a_server_warns_and_predicts_nothing(tmp_path: pathlib.Path, server: DevServer) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    rc, output, _journal = play(tmp_path, server, PROVIDED.format(name="x"), "--check", url=nobody)
+    assert rc == 0 and "a real run reads the provided field 'secret_access_key' and fails if it is missing" in " ".join(output.split()), output
+    rc, output, _journal = play(tmp_path, server, PROVIDED.format(name="x"), url=nobody)
+    assert rc != 0 and "is unreachable" in output

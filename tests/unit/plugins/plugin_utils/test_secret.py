@@ -103,6 +103,61 @@ def test_sealed_server_says_so_and_what_to_do(tmp_path: pathlib.Path) -> None:
         bao.stop()
 
 
+PROVIDED = {"kind": "provided"}
+
+
+def _kv(server: DevServer) -> t.Any:
+    return hvac.Client(url=server.url, token=server.root_token).secrets.kv.v2
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_provided_secret_is_read_as_written(server: DevServer, check_mode: bool) -> None:
+    path = f"backup/restic/s3-read-{check_mode}"
+    _kv(server).create_or_update_secret(path=path, mount_point="nova",
+                                        secret={"access_key_id": "AKIAEXAMPLE0001", "secret_access_key": "s3cr3t/with+symbols="})
+    key_id = read_or_create(root(server), "nova", path, "access_key_id", PROVIDED, check_mode=check_mode)
+    secret = read_or_create(root(server), "nova", path, "secret_access_key", PROVIDED, check_mode=check_mode)
+    assert key_id == {"secret": "AKIAEXAMPLE0001", "created": False, "version": 1}
+    assert secret == {"secret": "s3cr3t/with+symbols=", "created": False, "version": 1}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_missing_provided_secret_fails_with_the_command_and_is_never_generated(server: DevServer, check_mode: bool) -> None:
+    path = f"backup/restic/s3-missing-{check_mode}"
+    with pytest.raises(SecretError) as raised:
+        read_or_create(root(server), "nova", path, "access_key_id", PROVIDED, check_mode=check_mode)
+    message = str(raised.value)
+    assert f"nova/{path} does not exist, so it has no field 'access_key_id'" in message
+    assert f"`bao kv put -mount=nova {path} access_key_id=...`" in message and "never generated" in message
+    with pytest.raises(hvac.exceptions.InvalidPath):
+        _kv(server).read_secret_version(path=path, mount_point="nova", raise_on_deleted_version=True)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_provided_field_missing_from_an_entry_says_patch_and_leaves_the_entry_alone(server: DevServer, check_mode: bool) -> None:
+    path = f"backup/restic/s3-half-{check_mode}"
+    _kv(server).create_or_update_secret(path=path, mount_point="nova", secret={"access_key_id": "AKIAEXAMPLE0002"})
+    with pytest.raises(SecretError) as raised:
+        read_or_create(root(server), "nova", path, "secret_access_key", PROVIDED, check_mode=check_mode)
+    message = str(raised.value)
+    assert f"nova/{path} exists without the field 'secret_access_key'" in message
+    assert f"`bao kv patch -mount=nova {path} secret_access_key=...`" in message  # put would drop access_key_id
+    stored = _kv(server).read_secret_version(path=path, mount_point="nova", raise_on_deleted_version=True)["data"]
+    assert stored["data"] == {"access_key_id": "AKIAEXAMPLE0002"} and stored["metadata"]["version"] == 1
+
+
+def test_an_empty_provided_field_is_refused(server: DevServer) -> None:
+    _kv(server).create_or_update_secret(path="backup/restic/s3-empty", mount_point="nova", secret={"access_key_id": ""})
+    with pytest.raises(SecretError, match="has the field 'access_key_id' empty: .*bao kv patch -mount=nova backup/restic/s3-empty"):
+        read_or_create(root(server), "nova", "backup/restic/s3-empty", "access_key_id", PROVIDED)
+
+
+def test_a_provided_policy_takes_nothing_but_its_kind() -> None:
+    assert request_errors("backup/restic/s3", PROVIDED, "access_key_id", "nova") == []
+    errors = request_errors("backup/restic/s3", {"kind": "provided", "length": 32}, "access_key_id", "nova")
+    assert errors == ["policy has length, which a provided secret does not take (it is never generated)"]
+
+
 @pytest.mark.parametrize(("path", "policy", "key", "expected"), [
     ("/nova/postgresql/app", PASSWORD, "value", "must be relative to the platform mount"),
     ("nova/postgresql/app", PASSWORD, "value", "must be relative to the platform mount"),
