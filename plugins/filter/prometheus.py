@@ -9,7 +9,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import scrape_configs, settings_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, scrape_configs, settings_errors
 
 
 def _scrape_configs(hostvars: t.Any, groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None) -> list[dict[str, t.Any]]:
@@ -19,6 +19,10 @@ def _scrape_configs(hostvars: t.Any, groups: dict[str, list[str]], me: str, extr
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def _alertmanager_targets(hostvars: t.Any, groups: dict[str, list[str]]) -> list[str]:
+    return alertmanager_targets({host: hostvars[host] for host in groups.get("monitoring", [])}, groups)
+
+
 class FilterModule:
     """nova.dgx Prometheus filters."""
 
@@ -26,4 +30,5 @@ class FilterModule:
         return {
             "prometheus_scrape_configs": _scrape_configs,
             "prometheus_settings_errors": settings_errors,
+            "prometheus_alertmanager_targets": _alertmanager_targets,
         }

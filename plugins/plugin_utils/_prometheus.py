@@ -10,7 +10,7 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import shown
 
-__all__ = ["duration_seconds", "scrape_configs", "settings_errors"]
+__all__ = ["alertmanager_targets", "duration_seconds", "scrape_configs", "settings_errors"]
 
 _DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
@@ -40,6 +40,7 @@ _JOBS = (
     ("node", "all", "", "node_exporter_listen_address", "node_exporter_port", 9100),
     ("postgres", "postgres", "postgresql_exporter", "postgresql_exporter_listen_address", "postgresql_exporter_port", 9187),
     ("mongodb", "mongodb", "mongodb_exporter", "mongodb_exporter_listen_address", "mongodb_exporter_port", 9216),
+    ("alertmanager", "monitoring", "", "alertmanager_listen_address", "alertmanager_port", 9093),
 )
 
 
@@ -70,6 +71,12 @@ def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me:
                              f" ({', '.join(sorted(names))})")
         jobs.append(extra_job)
     return jobs
+
+
+def alertmanager_targets(hostvars: dict[str, t.Any], groups: dict[str, list[str]]) -> list[str]:
+    """host:port of the Alertmanager on each monitoring host (nova.dgx.alertmanager runs on the same group)."""
+    return [f"{_address(hostvars, host, 'alertmanager_listen_address')}:{int(hostvars.get(host, {}).get('alertmanager_port', 9093))}"
+            for host in sorted(groups.get("monitoring", []))]
 
 
 def settings_errors(settings: dict[str, t.Any]) -> list[str]:

@@ -403,7 +403,8 @@ def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None
     api = f"http://{_hostvars('mgmt-01')['wireguard_address']}:9090/api/v1"
     targets = json.loads(_url_on("mgmt-01", f"{api}/targets?state=active"))["data"]["activeTargets"]
     found = {(t["labels"]["job"], t["labels"]["host"]): t for t in targets}
-    assert set(found) == {("node", host) for host in LAB} | {("prometheus", "mgmt-01"), ("postgres", "db-01"), ("mongodb", "db-01")}
+    wanted = {("prometheus", "mgmt-01"), ("alertmanager", "mgmt-01"), ("postgres", "db-01"), ("mongodb", "db-01")}
+    assert set(found) == {("node", host) for host in LAB} | wanted
     assert {key: t["health"] for key, t in found.items() if t["health"] != "up"} == {}, [t.get("lastError") for t in targets]
     # Each WireGuard peer's last handshake, from the node_exporter timer on the hub.
     hub = _url_on("mgmt-01", f"http://{_hostvars('mgmt-01')['wireguard_address']}:9100/metrics")

@@ -17,12 +17,16 @@ import pytest
          "prometheus_scrape_interval 2m is longer than prometheus_evaluation_interval 1m"),
         ("nova.dgx.prometheus", {"prometheus_alertmanagers": ["alertmanager"]}, "prometheus_alertmanagers[0] must be"),
         ("nova.dgx.prometheus", {"prometheus_version": "latest"}, "prometheus_version must be a release such as 3.5.0"),
+        ("nova.dgx.alertmanager", {"alertmanager_receivers": [{"name": "ops", "webhook": {}}]},
+         "alertmanager_receivers[0].webhook.url must be an http(s) URL"),
+        ("nova.dgx.alertmanager", {"alertmanager_default_receiver": "pager"}, "alertmanager_default_receiver 'pager' is not in"),
+        ("nova.dgx.alertmanager", {"alertmanager_group_interval": "often"}, "alertmanager_group_interval must be a duration"),
     ],
 )
 def test_bad_input_fails_before_the_host(run_role, role: str, variables: dict[str, object], expected: str) -> None:
     run_role.failed_before_any_host(run_role(role, variables), expected)
 
 
-@pytest.mark.parametrize("role", ["nova.dgx.node_exporter", "nova.dgx.prometheus"])
+@pytest.mark.parametrize("role", ["nova.dgx.node_exporter", "nova.dgx.prometheus", "nova.dgx.alertmanager"])
 def test_valid_input_reaches_the_host(run_role, role: str) -> None:
     run_role.reached_the_host(run_role(role, {}), "Gather the facts this role needs")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import duration_seconds, scrape_configs, settings_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, duration_seconds, scrape_configs, settings_errors
 
 HOSTVARS = {
     "mgmt-01": {"wireguard_address": "10.99.0.12", "ansible_host": "172.31.240.12"},
@@ -19,12 +19,17 @@ GOOD = {"prometheus_scrape_interval": "30s", "prometheus_scrape_timeout": "10s",
 
 def test_jobs_follow_the_inventory_with_overlay_addresses_and_host_labels() -> None:
     jobs = {job["job_name"]: job["static_configs"] for job in scrape_configs(HOSTVARS, GROUPS, "mgmt-01")}
-    assert list(jobs) == ["prometheus", "node", "postgres"]  # db-01 turned its MongoDB exporter off
+    assert list(jobs) == ["prometheus", "node", "postgres", "alertmanager"]  # db-01 turned its MongoDB exporter off
     assert jobs["prometheus"] == [{"targets": ["10.99.0.12:9090"], "labels": {"host": "mgmt-01"}}]
     assert jobs["node"] == [{"targets": ["10.99.0.13:9100"], "labels": {"host": "db-01"}},
                             {"targets": ["[fd00::11]:9100"], "labels": {"host": "dgx-spark-01"}},
                             {"targets": ["10.99.0.12:9100"], "labels": {"host": "mgmt-01"}}]
     assert jobs["postgres"] == [{"targets": ["10.99.0.13:9188"], "labels": {"host": "db-01"}}]
+    assert jobs["alertmanager"] == [{"targets": ["10.99.0.12:9093"], "labels": {"host": "mgmt-01"}}]
+
+
+def test_alerts_go_to_the_alertmanager_of_each_monitoring_host() -> None:
+    assert alertmanager_targets(HOSTVARS, GROUPS) == ["10.99.0.12:9093"]
 
 
 def test_an_extra_job_may_not_take_an_inventory_jobs_name() -> None:
