@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     journal = commands.add_parser("journal", allow_abbrev=False, help="the latest runs in the journal")
     journal.add_argument("--limit", type=int, default=5, help="how many runs (default 5)")
     journal.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
+    alerts = commands.add_parser("alerts", allow_abbrev=False, help="the alert rules a monitoring host loads and where each routes")
+    alerts.add_argument("--dry-run", action="store_true", required=True, help="read the repository and the inventory only (required)")
+    alerts.add_argument("--host", default=None, help="the monitoring host (default: the first in group monitoring)")
+    alerts.add_argument("--write", action="store_true", help="also write orchestration_journal/monitoring/alerts.md")
     return parser
 
 
@@ -76,6 +80,25 @@ def _journal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _alerts(args: argparse.Namespace) -> int:
+    """One JSON object: the host, each alert with its group, severity, for, receivers and runbook; exit 1 on an error."""
+    from nova_dgx import alerts  # pylint: disable=import-outside-toplevel  # jinja2 and the inventory only for this command
+
+    try:
+        root = runner.project_root()
+        result = alerts.dry_run(root, args.host)
+        if args.write:
+            target = runner.journal_dir(root) / "monitoring" / "alerts.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(alerts.markdown(result))
+            result["report"] = str(target)
+    except (runner.InputError, alerts.AlertsError, OSError, ValueError) as exc:
+        print(json.dumps({"status": "error", "rc": 1, "error": str(exc)}, sort_keys=True))
+        return 1
+    print(json.dumps({"status": "ok", **result}, sort_keys=True))
+    return 0
+
+
 def _bad_arguments(argv: list[str], error: str) -> dict[str, t.Any]:
     """The bad-input JSON for arguments argparse refused, with the playbook and limit where they can be read."""
     try:
@@ -96,6 +119,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         return 0 if "--always-exit-zero" in arguments else 4
     if args.command == "journal":
         return _journal(args)
+    if args.command == "alerts":
+        return _alerts(args)
     request = runner.Request(
         playbook=args.playbook, limit=args.limit, tags=args.tags, check=args.check, extra_vars=tuple(args.extra_vars),
         inventory=args.inventory, wait=args.wait, keep_artifacts=args.keep_artifacts,

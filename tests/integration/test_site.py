@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -158,7 +159,8 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
 # on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
-HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01", "prometheus": "mgmt-01"}
+HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01", "prometheus": "mgmt-01",
+                "alertmanager": "mgmt-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -414,6 +416,40 @@ def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None
     lab_address = _hostvars("mgmt-01")["ansible_host"]
     assert _on("dgx-spark-01", "python3", "-c", _CONNECT, lab_address, "9090").stdout.strip() == "TimeoutError"
     assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "9090").stdout.strip() == "ConnectionRefusedError"
+
+
+def test_an_alert_fires_passes_alertmanager_and_reaches_a_webhook_on_the_lab_network() -> None:
+    # The lab's LabSynthetic rule always fires; mgmt-01's Alertmanager routes it to this HTTP server
+    # on the controller's address on the lab network (inventories/lab/group_vars/all/monitoring.yml).
+    import http.server  # pylint: disable=import-outside-toplevel
+    import threading  # pylint: disable=import-outside-toplevel
+
+    received: list[dict] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("172.31.240.1", 19093), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 150  # Alertmanager resends a failed group every group_interval (30 s here)
+        while not received and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        server.shutdown()
+    assert received, "no notification from mgmt-01's Alertmanager within 150 s"
+    payload = received[0]
+    assert payload["receiver"] == "lab-webhook" and payload["status"] == "firing"
+    (alert,) = [a for a in payload["alerts"] if a["labels"]["alertname"] == "LabSynthetic"]
+    assert alert["annotations"]["runbook_url"].endswith("/docs/runbooks/monitoring.md")
+    assert alert["labels"]["severity"] == "warning" and alert["labels"]["site"] == "lab"
 
 
 def test_backups_go_off_the_box_and_the_drill_proves_them() -> None:
