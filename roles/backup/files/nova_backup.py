@@ -682,6 +682,22 @@ def stop_scratch(data: pathlib.Path, process: subprocess.Popen[bytes] | None) ->
             process.wait(timeout=10)
 
 
+def check_set(set_dir: pathlib.Path, problems: list[str]) -> tuple[dict[str, t.Any], set[str]]:
+    """SET.json of a fetched set, and the names of its files that are missing or differ from their SHA-256 (each added to problems)."""
+    listing = json.loads((set_dir / "SET.json").read_text())
+    damaged = set()
+    for name, meta in sorted(listing["files"].items()):
+        path = set_dir / name
+        if not path.is_file():
+            problems.append(f"set {set_dir.name}: {name} is missing")
+            damaged.add(name)
+        elif sha256_file(path) != meta["sha256"]:
+            problems.append(f"set {set_dir.name}: {name} does not match its SHA-256 in SET.json"
+                            f" ({path.stat().st_size} bytes, {meta['bytes']} when dumped)")
+            damaged.add(name)
+    return listing, damaged
+
+
 def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str, t.Any]:
     resolve_server(config["postgresql"])
     refused = drill_refusals(config)
@@ -705,17 +721,7 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         set_dir = fetch_set(config, "postgresql", wanted, source, scratch)
         result["set"] = set_dir.name
         result["fetch_seconds"] = round(time.monotonic() - timer, 3)
-        listing = json.loads((set_dir / "SET.json").read_text())
-        damaged = set()
-        for name, meta in sorted(listing["files"].items()):
-            path = set_dir / name
-            if not path.is_file():
-                result["problems"].append(f"set {set_dir.name}: {name} is missing")
-                damaged.add(name)
-            elif sha256_file(path) != meta["sha256"]:
-                result["problems"].append(f"set {set_dir.name}: {name} does not match its SHA-256 in SET.json"
-                                          f" ({path.stat().st_size} bytes, {meta['bytes']} when dumped)")
-                damaged.add(name)
+        listing, damaged = check_set(set_dir, result["problems"])
         globals_sql = (set_dir / "globals.sql").read_text() if (set_dir / "globals.sql").is_file() else ""
         if re.search(r"^CREATE TABLESPACE", globals_sql, re.M):
             raise BackupError(f"set {set_dir.name}: globals.sql creates tablespaces, which point at live paths; restore it by hand")

@@ -387,17 +387,7 @@ def drill(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str
         set_dir = tool.fetch_set(config, "mongodb", wanted, source, scratch)
         result["set"] = set_dir.name
         result["fetch_seconds"] = round(time.monotonic() - timer, 3)
-        listing = json.loads((set_dir / "SET.json").read_text())
-        damaged = set()
-        for name, meta in sorted(listing["files"].items()):
-            path = set_dir / name
-            if not path.is_file():
-                result["problems"].append(f"set {set_dir.name}: {name} is missing")
-                damaged.add(name)
-            elif tool.sha256_file(path) != meta["sha256"]:
-                result["problems"].append(f"set {set_dir.name}: {name} does not match its SHA-256 in SET.json"
-                                          f" ({path.stat().st_size} bytes, {meta['bytes']} when dumped)")
-                damaged.add(name)
+        listing, damaged = tool.check_set(set_dir, result["problems"])
         result["users"] = verify_users(set_dir, damaged, result["problems"])
         process = start_scratch(mongo, scratch)
         password = secrets.token_urlsafe(24)
