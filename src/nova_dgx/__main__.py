@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     alerts.add_argument("--dry-run", action="store_true", required=True, help="read the repository and the inventory only (required)")
     alerts.add_argument("--host", default=None, help="the monitoring host (default: the first in group monitoring)")
     alerts.add_argument("--write", action="store_true", help="also write orchestration_journal/monitoring/alerts.md")
+    boards = commands.add_parser("dashboards", allow_abbrev=False, help="the Grafana dashboards generated from src/nova_dgx/dashboards")
+    what = boards.add_mutually_exclusive_group(required=True)
+    what.add_argument("--write", metavar="DIR", help="write <uid>.json for each dashboard into DIR")
+    what.add_argument("--check", metavar="DIR", help="exit 1 naming each file in DIR that is missing or differs from the code's")
+    what.add_argument("--metrics", action="store_true", help="print {uid: [metric names]} as JSON")
     return parser
 
 
@@ -99,6 +104,17 @@ def _alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboards(args: argparse.Namespace) -> int:
+    """Write or check the dashboard files, or list their metrics (docs/dashboards.md); exit 1 on stale files or an error."""
+    from nova_dgx.dashboards import files  # pylint: disable=import-outside-toplevel  # the Grafana SDK only for this command
+
+    try:
+        return files.main(args.write, args.check, args.metrics, sys.stdout, sys.stderr)
+    except OSError as exc:
+        print(json.dumps({"status": "error", "rc": 1, "error": str(exc)}, sort_keys=True))
+        return 1
+
+
 def _bad_arguments(argv: list[str], error: str) -> dict[str, t.Any]:
     """The bad-input JSON for arguments argparse refused, with the playbook and limit where they can be read."""
     try:
@@ -121,6 +137,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         return _journal(args)
     if args.command == "alerts":
         return _alerts(args)
+    if args.command == "dashboards":
+        return _dashboards(args)
     request = runner.Request(
         playbook=args.playbook, limit=args.limit, tags=args.tags, check=args.check, extra_vars=tuple(args.extra_vars),
         inventory=args.inventory, wait=args.wait, keep_artifacts=args.keep_artifacts,
