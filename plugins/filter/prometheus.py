@@ -9,7 +9,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, scrape_configs, settings_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, scrape_configs, settings_errors, target_checks
 
 
 def _scrape_configs(hostvars: t.Any, groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None) -> list[dict[str, t.Any]]:
@@ -31,4 +31,5 @@ class FilterModule:
             "prometheus_scrape_configs": _scrape_configs,
             "prometheus_settings_errors": settings_errors,
             "prometheus_alertmanager_targets": _alertmanager_targets,
+            "prometheus_target_checks": target_checks,
         }

@@ -10,7 +10,7 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import shown
 
-__all__ = ["alertmanager_targets", "duration_seconds", "scrape_configs", "settings_errors"]
+__all__ = ["VAULT_CA", "alertmanager_targets", "target_checks", "duration_seconds", "scrape_configs", "settings_errors"]
 
 _DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
@@ -35,13 +35,22 @@ def _address(hostvars: dict[str, t.Any], host: str, listen_var: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
-# job: (group, variable that turns the exporter off, its listen address variable, its port variable, default port)
-_JOBS = (
-    ("node", "all", "", "node_exporter_listen_address", "node_exporter_port", 9100),
-    ("postgres", "postgres", "postgresql_exporter", "postgresql_exporter_listen_address", "postgresql_exporter_port", 9187),
-    ("mongodb", "mongodb", "mongodb_exporter", "mongodb_exporter_listen_address", "mongodb_exporter_port", 9216),
-    ("alertmanager", "monitoring", "", "alertmanager_listen_address", "alertmanager_port", 9093),
+# job: (groups, variable that turns the exporter off, its listen address variable, its port variable, default port)
+_JOBS: tuple[tuple[str, tuple[str, ...], str, str, str, int], ...] = (
+    ("node", ("all",), "", "node_exporter_listen_address", "node_exporter_port", 9100),
+    ("dcgm", ("gpu",), "dcgm_exporter_enabled", "dcgm_exporter_listen_address", "dcgm_exporter_port", 9400),
+    ("cadvisor", ("dgx", "k3s_server", "gpu"), "cadvisor_enabled", "cadvisor_listen_address", "cadvisor_port", 8080),
+    ("postgres", ("postgres",), "postgresql_exporter", "postgresql_exporter_listen_address", "postgresql_exporter_port", 9187),
+    ("mongodb", ("mongodb",), "mongodb_exporter", "mongodb_exporter_listen_address", "mongodb_exporter_port", 9216),
+    ("vault", ("vault",), "vault_metrics", "vault_metrics_address", "vault_port", 8200),
+    ("alertmanager", ("monitoring",), "", "alertmanager_listen_address", "alertmanager_port", 9093),
 )
+# Vault and OpenBao serve Prometheus metrics over TLS (their own CA) at /v1/sys/metrics.
+VAULT_CA = "/etc/prometheus/vault-ca.pem"
+_JOB_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "vault": {"scheme": "https", "metrics_path": "/v1/sys/metrics", "params": {"format": ["prometheus"]},
+              "tls_config": {"ca_file": VAULT_CA}},
+}
 
 
 def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None
@@ -54,16 +63,16 @@ def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me:
     port = int(mine.get("prometheus_port", 9090))
     jobs.append({"job_name": "prometheus", "static_configs": [{"targets": [f"{_address(hostvars, me, 'prometheus_listen_address')}:{port}"],
                                                                "labels": {"host": me}}]})
-    for job_name, group, switch, listen_var, port_var, default_port in _JOBS:
+    for job_name, job_groups, switch, listen_var, port_var, default_port in _JOBS:
         statics: list[dict[str, t.Any]] = []
-        for host in sorted(groups.get(group, [])):
+        for host in sorted({host for group in job_groups for host in groups.get(group, [])}):
             variables = hostvars.get(host, {})
             if switch and not variables.get(switch, True):
                 continue
             target = f"{_address(hostvars, host, listen_var)}:{int(variables.get(port_var, default_port))}"
             statics.append({"targets": [target], "labels": {"host": host}})
         if statics:
-            jobs.append({"job_name": job_name, "static_configs": statics})
+            jobs.append({"job_name": job_name, **_JOB_OPTIONS.get(job_name, {}), "static_configs": statics})
     names = {str(job["job_name"]) for job in jobs}
     for extra_job in extra or []:
         if extra_job.get("job_name") in names:
@@ -122,3 +131,21 @@ def settings_errors(settings: dict[str, t.Any]) -> list[str]:
         problems.append("prometheus_extra_rules must be a list of rule groups, each {name: ..., rules: [...]}"
                         f" (promtool checks the rules themselves), got {shown(rules)}")
     return problems
+
+
+def target_checks(targets: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """One check per scrape job for the journal: each target's host, health and last scrape duration (Prometheus's
+    /api/v1/targets activeTargets), so the monitoring report lists every target and its state."""
+    jobs: dict[str, list[dict[str, t.Any]]] = {}
+    for target in targets:
+        jobs.setdefault(str(target.get("labels", {}).get("job", target.get("scrapePool", "?"))), []).append(target)
+    checks = []
+    for job in sorted(jobs):
+        parts = []
+        for target in sorted(jobs[job], key=lambda item: str(item.get("labels", {}).get("host", ""))):
+            host = target.get("labels", {}).get("host") or target.get("labels", {}).get("instance", "?")
+            seconds = float(target.get("lastScrapeDuration") or 0)
+            state = str(target.get("health", "unknown"))
+            parts.append(f"{host} {state} ({seconds * 1000:.0f} ms)" + (f": {target.get('lastError')}" if state != "up" and target.get("lastError") else ""))
+        checks.append({"name": f"job {job}", "ok": all(target.get("health") == "up" for target in jobs[job]), "detail": "; ".join(parts)})
+    return checks

@@ -160,7 +160,7 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
 # on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
 HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01", "prometheus": "mgmt-01",
-                "alertmanager": "mgmt-01"}
+                "alertmanager": "mgmt-01", "grafana": "mgmt-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -357,8 +357,10 @@ def test_the_database_takes_vault_passwords_over_the_overlay_only() -> None:
     assert not [p.name for p in (journal / "runs").iterdir() if password in p.read_text()]
 
 
-def _on(host: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", "exec", f"nova-lab-{host}", *command], capture_output=True, text=True, check=check)
+def _on(host: str, *command: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    interactive = ["-i"] if input_text is not None else []
+    return subprocess.run(["docker", "exec", *interactive, f"nova-lab-{host}", *command], capture_output=True, text=True, check=check,
+                          input=input_text)
 
 
 _CONNECT = """
@@ -405,7 +407,8 @@ def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None
     api = f"http://{_hostvars('mgmt-01')['wireguard_address']}:9090/api/v1"
     targets = json.loads(_url_on("mgmt-01", f"{api}/targets?state=active"))["data"]["activeTargets"]
     found = {(t["labels"]["job"], t["labels"]["host"]): t for t in targets}
-    wanted = {("prometheus", "mgmt-01"), ("alertmanager", "mgmt-01"), ("postgres", "db-01"), ("mongodb", "db-01")}
+    wanted = {("prometheus", "mgmt-01"), ("alertmanager", "mgmt-01"), ("postgres", "db-01"), ("mongodb", "db-01"),
+              ("vault", "mgmt-01"), ("dcgm", "dgx-spark-01"), ("cadvisor", "dgx-spark-01")}
     assert set(found) == {("node", host) for host in LAB} | wanted
     assert {key: t["health"] for key, t in found.items() if t["health"] != "up"} == {}, [t.get("lastError") for t in targets]
     # Each WireGuard peer's last handshake, from the node_exporter timer on the hub.
@@ -416,6 +419,44 @@ def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None
     lab_address = _hostvars("mgmt-01")["ansible_host"]
     assert _on("dgx-spark-01", "python3", "-c", _CONNECT, lab_address, "9090").stdout.strip() == "TimeoutError"
     assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "9090").stdout.strip() == "ConnectionRefusedError"
+
+
+# Series a dashboard may show that appear only once something happened: a GPU XID (dcgm-exporter
+# emits the counter for an XID once one occurred), a restore drill (db-01's first drill runs later
+# in this file, after this test).
+EVENT_ONLY = {"DCGM_EXP_XID_ERRORS_COUNT": "no XID happened in the lab", "nova_backup_drill_last_success_timestamp_seconds": "no drill yet"}
+
+
+def test_every_metric_a_dashboard_shows_is_one_the_lab_produces() -> None:
+    # The dashboards are generated from code (src/nova_dgx/dashboards); each panel's query must name
+    # series that the lab's exporters (real where they can be had, stand-ins of the same names where
+    # not) or the platform's rules produce, read from Prometheus itself.
+    api = f"http://{_hostvars('mgmt-01')['wireguard_address']}:9090/api/v1"
+    names = set(json.loads(_url_on("mgmt-01", f"{api}/label/__name__/values"))["data"])
+    wanted = json.loads(subprocess.run([sys.executable, "-m", "nova_dgx", "dashboards", "--metrics"], cwd=ROOT, capture_output=True,
+                                       text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}).stdout)
+    missing = {uid: sorted(set(metrics) - names - set(EVENT_ONLY)) for uid, metrics in wanted.items()}
+    assert {uid: gone for uid, gone in missing.items() if gone} == {}
+    # On the Spark the collectors leave out the GB10's dead fields, so no framebuffer series exists.
+    assert not [name for name in names if name.startswith("DCGM_FI_DEV_FB_") or name == "DCGM_FI_PROF_GR_ENGINE_ACTIVE"]
+
+
+def test_grafana_serves_the_generated_dashboards_to_its_admin_only() -> None:
+    base = f"http://{_hostvars('mgmt-01')['wireguard_address']}:3000"
+    assert json.loads(_url_on("mgmt-01", f"{base}/api/health"))["database"] == "ok"
+    anonymous = _on("mgmt-01", "python3", "-c", "import sys, urllib.request, urllib.error\ntry:\n urllib.request.urlopen(sys.argv[1], timeout=10)"
+                    "\nexcept urllib.error.HTTPError as e: print(e.code)", f"{base}/api/search").stdout.strip()
+    assert anonymous == "401"
+    # The admin password is only in the secrets server and Grafana's root-only file: read it there.
+    password = _on("mgmt-01", "cat", "/etc/grafana/admin_password").stdout
+    assert _on("mgmt-01", "stat", "-c", "%U:%G %a", "/etc/grafana/admin_password").stdout.strip() == "root:grafana 640"
+    search = _on("mgmt-01", "python3", "-c", "import base64, sys, urllib.request\nr = urllib.request.Request(sys.argv[1])\n"
+                 "r.add_header('Authorization', 'Basic ' + base64.b64encode(('admin:' + sys.stdin.read()).encode()).decode())\n"
+                 "print(urllib.request.urlopen(r, timeout=10).read().decode())", f"{base}/api/search?type=dash-db", input_text=password).stdout
+    uids = {d["uid"] for d in json.loads(search)}
+    expected = {path.stem for path in (ROOT / "roles/grafana/files/dashboards").glob("*.json")}
+    assert expected and expected <= uids
+    assert len(password) >= 32 and password not in _on("mgmt-01", "cat", "/etc/grafana/grafana.ini").stdout
 
 
 def test_an_alert_fires_passes_alertmanager_and_reaches_a_webhook_on_the_lab_network() -> None:

@@ -1,7 +1,8 @@
-"""node_exporter and Prometheus on the scenario's host after converge and side_effect.yml.
+"""node_exporter, Prometheus, Alertmanager and Grafana on the scenario's host after converge and side_effect.yml.
 
 REAL software: Debian 12's Prometheus and node_exporter, repacked by scripts/build-standin-repo as
-the upstream release archives the roles download (docs/testing.md).
+the upstream release archives the roles download (docs/testing.md). Grafana is a STAND-IN of the same
+name from a signed mirror laid out like apt.grafana.com (no Grafana can be had here).
 """
 
 from __future__ import annotations
@@ -77,3 +78,62 @@ def test_alertmanager_listens_on_the_overlay_only_and_holds_no_credential_in_its
     with host.sudo():
         config = host.file("/etc/alertmanager/alertmanager.yml").content_string
     assert "http://10.99.0.14:19093/alerts" in config and "credentials_file" not in config and "authorization" not in config
+
+
+GRAFANA = "http://10.99.0.14:3000"
+_AS_ADMIN = ("import base64, sys, urllib.request, urllib.error\n"
+             "r = urllib.request.Request(sys.argv[1])\n"
+             "if sys.argv[2]: r.add_header('Authorization', 'Basic ' + base64.b64encode(sys.argv[2].encode()).decode())\n"
+             "try:\n    print(urllib.request.urlopen(r, timeout=10).read().decode())\n"
+             "except urllib.error.HTTPError as e:\n    print(e.code)\n")
+
+
+def _grafana(host, path: str, credentials: str = "") -> str:
+    # Test-only: the credentials are an argument of a command inside the throwaway container.
+    return host.check_output(f"python3 -c {_quote(_AS_ADMIN)} {_quote(GRAFANA + path)} {_quote(credentials)}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _admin(host) -> str:
+    return "admin:" + host.file("/etc/grafana/admin_password").content_string
+
+
+def test_grafana_listens_on_the_overlay_only_and_refuses_anonymous_requests(host) -> None:
+    assert host.socket("tcp://10.99.0.14:3000").is_listening
+    assert not host.socket("tcp://0.0.0.0:3000").is_listening
+    assert json.loads(_grafana(host, "/api/health"))["database"] == "ok"
+    assert _grafana(host, "/api/search").strip() == "401"
+    assert _grafana(host, "/api/search", "admin:wrong-password").strip() == "401"
+
+
+def test_the_rotated_admin_password_logs_in_and_no_file_but_its_own_holds_it(host) -> None:
+    secret = host.file("/etc/grafana/admin_password")
+    assert (secret.user, secret.group, secret.mode) == ("root", "grafana", 0o640)
+    user = json.loads(_grafana(host, "/api/user", _admin(host)))
+    assert user["login"] == "admin" and user["isGrafanaAdmin"] is True
+    password = secret.content_string
+    assert len(password) == 32
+    assert password not in host.file("/etc/grafana/grafana.ini").content_string
+    assert "$__file{/etc/grafana/admin_password}" in host.file("/etc/grafana/grafana.ini").content_string
+
+
+def test_the_datasource_and_every_generated_dashboard_are_provisioned(host) -> None:
+    sources = json.loads(_grafana(host, "/api/datasources", _admin(host)))
+    assert [(s["uid"], s["type"], s["isDefault"]) for s in sources] == [("nova-prometheus", "prometheus", True)]
+    health = json.loads(_grafana(host, "/api/datasources/uid/nova-prometheus/health", _admin(host)))
+    assert health["status"] == "OK"
+    found = {d["uid"]: d for d in json.loads(_grafana(host, "/api/search?type=dash-db", _admin(host)))}
+    assert set(found) == {"nova-hosts", "nova-gpu", "nova-containers", "nova-databases", "nova-vault", "nova-wireguard"}
+    assert {d["folderTitle"] for d in found.values()} == {"nova.dgx"}
+    hosts = json.loads(_grafana(host, "/api/dashboards/uid/nova-hosts", _admin(host)))
+    assert hosts["dashboard"]["title"] == "nova.dgx / Hosts" and hosts["meta"]["provisioned"] is True
+
+
+def test_provisioned_files_keep_their_owner_and_mode(host) -> None:
+    for path in ("/etc/grafana/grafana.ini", "/etc/grafana/provisioning/datasources/nova.yaml",
+                 "/etc/grafana/provisioning/dashboards/nova.yaml", "/var/lib/grafana/dashboards/nova/nova-gpu.json"):
+        f = host.file(path)
+        assert (f.user, f.group, f.mode) == ("root", "grafana", 0o640), path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, duration_seconds, scrape_configs, settings_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, duration_seconds, scrape_configs, settings_errors, target_checks
 
 HOSTVARS = {
     "mgmt-01": {"wireguard_address": "10.99.0.12", "ansible_host": "172.31.240.12"},
@@ -26,6 +26,21 @@ def test_jobs_follow_the_inventory_with_overlay_addresses_and_host_labels() -> N
                             {"targets": ["10.99.0.12:9100"], "labels": {"host": "mgmt-01"}}]
     assert jobs["postgres"] == [{"targets": ["10.99.0.13:9188"], "labels": {"host": "db-01"}}]
     assert jobs["alertmanager"] == [{"targets": ["10.99.0.12:9093"], "labels": {"host": "mgmt-01"}}]
+
+
+def test_gpu_docker_and_vault_hosts_get_their_jobs_once_each() -> None:
+    groups = {**GROUPS, "dgx": ["dgx-spark-01"], "gpu": ["dgx-spark-01"], "k3s_server": ["dgx-spark-01"], "vault": ["mgmt-01"]}
+    hostvars = {**HOSTVARS, "dgx-spark-01": {"wireguard_address": "10.99.0.11", "cadvisor_port": 8081}}
+    jobs = {job["job_name"]: job for job in scrape_configs(hostvars, groups, "mgmt-01")}
+    assert list(jobs) == ["prometheus", "node", "dcgm", "cadvisor", "postgres", "vault", "alertmanager"]
+    assert jobs["dcgm"]["static_configs"] == [{"targets": ["10.99.0.11:9400"], "labels": {"host": "dgx-spark-01"}}]
+    # in three of the groups, one target
+    assert jobs["cadvisor"]["static_configs"] == [{"targets": ["10.99.0.11:8081"], "labels": {"host": "dgx-spark-01"}}]
+    assert jobs["vault"]["scheme"] == "https" and jobs["vault"]["params"] == {"format": ["prometheus"]}
+    assert jobs["vault"]["tls_config"] == {"ca_file": "/etc/prometheus/vault-ca.pem"}
+    assert jobs["vault"]["static_configs"] == [{"targets": ["10.99.0.12:8200"], "labels": {"host": "mgmt-01"}}]
+    hostvars["dgx-spark-01"]["dcgm_exporter_enabled"] = False
+    assert "dcgm" not in {job["job_name"] for job in scrape_configs(hostvars, groups, "mgmt-01")}
 
 
 def test_alerts_go_to_the_alertmanager_of_each_monitoring_host() -> None:
@@ -66,3 +81,15 @@ def test_valid_settings_have_no_problems() -> None:
 def test_bad_settings_name_the_variable_and_the_fix(change: dict[str, object], expected: str) -> None:
     problems = settings_errors({**GOOD, **change})
     assert any(expected in problem for problem in problems), problems
+
+
+def test_the_report_lists_each_jobs_targets_with_state_and_scrape_time() -> None:
+    targets = [
+        {"labels": {"job": "node", "host": "mgmt-01"}, "health": "up", "lastScrapeDuration": 0.0123, "lastError": ""},
+        {"labels": {"job": "node", "host": "db-01"}, "health": "down", "lastScrapeDuration": 0.0, "lastError": "connection refused"},
+        {"labels": {"job": "dcgm", "host": "dgx-spark-01"}, "health": "up", "lastScrapeDuration": 0.004},
+    ]
+    assert target_checks(targets) == [
+        {"name": "job dcgm", "ok": True, "detail": "dgx-spark-01 up (4 ms)"},
+        {"name": "job node", "ok": False, "detail": "db-01 down (0 ms): connection refused; mgmt-01 up (12 ms)"},
+    ]
