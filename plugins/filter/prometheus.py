@@ -9,14 +9,21 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, scrape_configs, settings_errors, target_checks
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import (
+    alertmanager_targets, probe_check, probe_errors, scrape_configs, settings_errors, target_checks, blackbox_probes,
+)
 
 
-def _scrape_configs(hostvars: t.Any, groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None) -> list[dict[str, t.Any]]:
+def _scrape_configs(hostvars: t.Any, groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None,
+                    probes: list[dict[str, t.Any]] | None = None) -> list[dict[str, t.Any]]:
     try:
-        return scrape_configs({host: hostvars[host] for host in groups.get("all", [])}, groups, me, extra)
+        return scrape_configs({host: hostvars[host] for host in groups.get("all", [])}, groups, me, extra, probes)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc)) from exc
+
+
+def _blackbox_probes(hostvars: t.Any, groups: dict[str, list[str]], extra: list[dict[str, t.Any]] | None = None) -> list[dict[str, str]]:
+    return blackbox_probes({host: hostvars[host] for host in groups.get("vault", []) + groups.get("monitoring", [])}, groups, extra)
 
 
 def _alertmanager_targets(hostvars: t.Any, groups: dict[str, list[str]]) -> list[str]:
@@ -32,4 +39,7 @@ class FilterModule:
             "prometheus_settings_errors": settings_errors,
             "prometheus_alertmanager_targets": _alertmanager_targets,
             "prometheus_target_checks": target_checks,
+            "prometheus_blackbox_probes": _blackbox_probes,
+            "prometheus_probe_errors": probe_errors,
+            "blackbox_probe_check": probe_check,
         }

@@ -6,11 +6,23 @@
 from __future__ import annotations
 
 import re
+import time
 import typing as t
+import urllib.parse
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import shown
 
-__all__ = ["VAULT_CA", "alertmanager_targets", "target_checks", "duration_seconds", "scrape_configs", "settings_errors"]
+__all__ = [
+    "VAULT_CA",
+    "alertmanager_targets",
+    "probe_check",
+    "probe_errors",
+    "target_checks",
+    "blackbox_probes",
+    "duration_seconds",
+    "scrape_configs",
+    "settings_errors",
+]
 
 _DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
@@ -53,8 +65,70 @@ _JOB_OPTIONS: dict[str, dict[str, t.Any]] = {
 }
 
 
-def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None
-                   ) -> list[dict[str, t.Any]]:
+PROBE_MODULES = ("tls_platform", "tls_public", "http_2xx")
+_PROBE_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+_PROBE_TARGET = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}")
+
+
+def blackbox_probes(hostvars: dict[str, t.Any], groups: dict[str, list[str]], extra: list[dict[str, t.Any]] | None = None
+               ) -> list[dict[str, str]]:
+    """The endpoints blackbox_exporter probes: every secrets server's TLS (its certificate is signed by the platform's CA),
+    every monitoring host's Grafana health URL, then the site's own (``prometheus_probes``: {target, module, host}):
+    host:port for tls_public and tls_platform, a URL for http_2xx (a health URL such as n8n's)."""
+    probes = [{"target": f"{_address(hostvars, host, 'vault_metrics_address')}:{int(hostvars.get(host, {}).get('vault_port', 8200))}",
+               "module": "tls_platform", "host": host} for host in sorted(groups.get("vault", []))]
+    # Grafana's health URL on each monitoring host: BlackboxProbeFailed says when the dashboards are dark
+    # (a probe, not a scrape job: Prometheus's own verify runs before Grafana exists on a first run).
+    probes += [{"target": f"http://{_address(hostvars, host, 'grafana_listen_address')}:"
+                          f"{int(hostvars.get(host, {}).get('grafana_port', 3000))}/api/health", "module": "http_2xx", "host": host}
+               for host in sorted(groups.get("monitoring", [])) if hostvars.get(host, {}).get("grafana_enabled", True)]
+    for entry in extra or []:
+        probes.append({"target": str(entry["target"]), "module": str(entry.get("module", "tls_public")),
+                       "host": str(entry.get("host") or _probe_host(str(entry["target"])))})
+    return probes
+
+
+def _probe_host(target: str) -> str:
+    """The host part of host:port or of a URL."""
+    if "://" in target:
+        return urllib.parse.urlsplit(target).hostname or target
+    return target.rsplit(":", 1)[0].strip("[]")
+
+
+def probe_errors(probes: object) -> list[str]:
+    """Problems with prometheus_probes, each naming the entry and the fix."""
+    if not isinstance(probes, list):
+        return [f"prometheus_probes must be a list of {{target: host:port, module}}, got {shown(probes)}"]
+    problems = []
+    for index, entry in enumerate(probes):
+        if not isinstance(entry, dict):
+            problems.append(f"prometheus_probes[{index}] must be a mapping {{target, module, host}}, got {shown(entry)}")
+            continue
+        target, module = entry.get("target"), entry.get("module", "tls_public")
+        if module not in PROBE_MODULES:
+            problems.append(f"prometheus_probes[{index}].module must be one of {', '.join(PROBE_MODULES)} (tls_platform: signed by the"
+                            f" platform's CA; http_2xx: a URL that answers 2xx), got {shown(module)}")
+        elif module == "http_2xx" and (not isinstance(target, str) or not _PROBE_URL.fullmatch(target)):
+            problems.append(f"prometheus_probes[{index}].target must be a URL such as http://10.99.0.12:5678/healthz for module http_2xx,"
+                            f" got {shown(target)}")
+        elif module != "http_2xx" and (not isinstance(target, str) or not _PROBE_TARGET.fullmatch(target)):
+            problems.append(f"prometheus_probes[{index}].target must be host:port such as git.example.org:443, got {shown(target)}")
+    return problems
+
+
+def _blackbox_job(hostvars: dict[str, t.Any], me: str, probes: list[dict[str, str]]) -> dict[str, t.Any]:
+    """Prometheus asks blackbox_exporter on its own host to probe each target with its module."""
+    exporter = f"{_address(hostvars, me, 'blackbox_exporter_listen_address')}:{int(hostvars.get(me, {}).get('blackbox_exporter_port', 9115))}"
+    return {"job_name": "blackbox", "metrics_path": "/probe",
+            "static_configs": [{"targets": [probe["target"]], "labels": {"host": probe["host"], "module": probe["module"]}} for probe in probes],
+            "relabel_configs": [{"source_labels": ["__address__"], "target_label": "__param_target"},
+                                {"source_labels": ["module"], "target_label": "__param_module"},
+                                {"source_labels": ["__param_target"], "target_label": "instance"},
+                                {"target_label": "__address__", "replacement": exporter}]}
+
+
+def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me: str, extra: list[dict[str, t.Any]] | None = None,
+                   probes: list[dict[str, t.Any]] | None = None) -> list[dict[str, t.Any]]:
     """One job per exporter kind, with one target per inventory host that runs it, labelled with the host's name.
 
     ``me`` is the Prometheus host (its own job scrapes its listen address). Hosts are sorted, so the file is stable."""
@@ -73,6 +147,9 @@ def scrape_configs(hostvars: dict[str, t.Any], groups: dict[str, list[str]], me:
             statics.append({"targets": [target], "labels": {"host": host}})
         if statics:
             jobs.append({"job_name": job_name, **_JOB_OPTIONS.get(job_name, {}), "static_configs": statics})
+    tls = blackbox_probes(hostvars, groups, probes)
+    if tls and hostvars.get(me, {}).get("blackbox_exporter_enabled", True):
+        jobs.append(_blackbox_job(hostvars, me, tls))
     names = {str(job["job_name"]) for job in jobs}
     for extra_job in extra or []:
         if extra_job.get("job_name") in names:
@@ -149,3 +226,26 @@ def target_checks(targets: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
             parts.append(f"{host} {state} ({seconds * 1000:.0f} ms)" + (f": {target.get('lastError')}" if state != "up" and target.get("lastError") else ""))
         checks.append({"name": f"job {job}", "ok": all(target.get("health") == "up" for target in jobs[job]), "detail": "; ".join(parts)})
     return checks
+
+
+def probe_check(result: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A journal row from one blackbox_exporter /probe answer (a looped uri result): success, and days to certificate expiry."""
+    item = result.get("item", {})
+    name = f"probe {item.get('host', '?')} {item.get('target', '?')}"
+    if result.get("status") != 200:
+        return {"name": name, "ok": False, "detail": f"no answer from blackbox_exporter: {result.get('msg', '?')}"}
+    values = {}
+    for line in str(result.get("content", "")).splitlines():
+        if line and not line.startswith("#"):
+            metric, value = line.rsplit(" ", 1) if " " in line else (line, "")
+            values[metric.split("{", 1)[0]] = value
+    ok = values.get("probe_success") == "1"
+    expiry = values.get("probe_ssl_earliest_cert_expiry")
+    days = (float(expiry) - time.time()) / 86400 if expiry else None
+    if ok:
+        detail = (f"answered ({item.get('module')})" + (f", certificate expires in {days:.0f} days" if days is not None else "")
+                  if item.get("module") == "http_2xx" else
+                  f"TLS handshake verified ({item.get('module')})" + (f", certificate expires in {days:.0f} days" if days is not None else ""))
+    else:
+        detail = f"probe failed ({item.get('module')}): the endpoint is down, answers an error or its certificate does not verify"
+    return {"name": name, "ok": ok, "detail": detail}

@@ -160,7 +160,7 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.ym
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
 # on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
 HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01", "prometheus": "mgmt-01",
-                "alertmanager": "mgmt-01", "grafana": "mgmt-01"}
+                "alertmanager": "mgmt-01", "grafana": "mgmt-01", "blackbox_exporter": "mgmt-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -408,9 +408,17 @@ def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None
     targets = json.loads(_url_on("mgmt-01", f"{api}/targets?state=active"))["data"]["activeTargets"]
     found = {(t["labels"]["job"], t["labels"]["host"]): t for t in targets}
     wanted = {("prometheus", "mgmt-01"), ("alertmanager", "mgmt-01"), ("postgres", "db-01"), ("mongodb", "db-01"),
-              ("vault", "mgmt-01"), ("dcgm", "dgx-spark-01"), ("cadvisor", "dgx-spark-01")}
+              ("vault", "mgmt-01"), ("dcgm", "dgx-spark-01"), ("cadvisor", "dgx-spark-01"), ("blackbox", "mgmt-01")}
     assert set(found) == {("node", host) for host in LAB} | wanted
     assert {key: t["health"] for key, t in found.items() if t["health"] != "up"} == {}, [t.get("lastError") for t in targets]
+    # blackbox_exporter verifies the secrets server's TLS against the platform's CA and reads its expiry
+    # (the vault role signs for vault_tls_days, 365 by default).
+    expiry = json.loads(_url_on("mgmt-01", f"{api}/query?query=probe_ssl_earliest_cert_expiry-time()"))["data"]["result"]
+    assert [(r["metric"]["host"], r["metric"]["module"]) for r in expiry] == [("mgmt-01", "tls_platform")]
+    assert 300 * 86400 < float(expiry[0]["value"][1]) < 366 * 86400
+    # ... and Grafana's health URL (BlackboxProbeFailed fires when the dashboards are dark).
+    health = json.loads(_url_on("mgmt-01", f"{api}/query?query=probe_success"))["data"]["result"]
+    assert sorted((r["metric"]["module"], r["value"][1]) for r in health) == [("http_2xx", "1"), ("tls_platform", "1")]
     # Each WireGuard peer's last handshake, from the node_exporter timer on the hub.
     hub = _url_on("mgmt-01", f"http://{_hostvars('mgmt-01')['wireguard_address']}:9100/metrics")
     peers = set(re.findall(r'nova_wireguard_latest_handshake_timestamp_seconds\{interface="wg0",peer="([^"]+)"\} [1-9]', hub))

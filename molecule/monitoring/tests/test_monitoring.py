@@ -31,7 +31,8 @@ def test_both_listen_on_the_overlay_address_only(host) -> None:
 def test_every_target_from_the_inventory_is_up(host) -> None:
     targets = _get(host, "/targets?state=active")["data"]["activeTargets"]
     found = {(t["labels"]["job"], t["labels"]["host"]) for t in targets}
-    assert found == {("prometheus", "molecule-monitoring"), ("node", "molecule-monitoring"), ("alertmanager", "molecule-monitoring")}
+    assert found == {("prometheus", "molecule-monitoring"), ("node", "molecule-monitoring"), ("alertmanager", "molecule-monitoring"),
+                     ("blackbox", "molecule-monitoring")}
     assert {t["health"] for t in targets} == {"up"}, [t.get("lastError") for t in targets]
 
 
@@ -137,3 +138,12 @@ def test_provisioned_files_keep_their_owner_and_mode(host) -> None:
                  "/etc/grafana/provisioning/dashboards/nova.yaml", "/var/lib/grafana/dashboards/nova/nova-gpu.json"):
         f = host.file(path)
         assert (f.user, f.group, f.mode) == ("root", "grafana", 0o640), path
+
+
+def test_blackbox_probes_grafanas_health_url_for_prometheus(host) -> None:
+    # The inventory's monitoring host gets a probe of Grafana's /api/health (module http_2xx); a dead
+    # Grafana then fires BlackboxProbeFailed. No secrets-server host here, so no TLS probe.
+    result = _get(host, "/query?query=probe_success")["data"]["result"]
+    assert [(r["metric"]["module"], r["metric"]["instance"], r["value"][1]) for r in result] == [
+        ("http_2xx", "http://10.99.0.14:3000/api/health", "1")]
+    assert host.socket("tcp://10.99.0.14:9115").is_listening and not host.socket("tcp://0.0.0.0:9115").is_listening

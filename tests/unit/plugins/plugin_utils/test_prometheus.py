@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import alertmanager_targets, duration_seconds, scrape_configs, settings_errors, target_checks
+from ansible_collections.nova.dgx.plugins.plugin_utils._prometheus import (
+    alertmanager_targets, duration_seconds, probe_check, probe_errors, scrape_configs, settings_errors, target_checks,
+)
 
 HOSTVARS = {
     "mgmt-01": {"wireguard_address": "10.99.0.12", "ansible_host": "172.31.240.12"},
@@ -19,20 +21,22 @@ GOOD = {"prometheus_scrape_interval": "30s", "prometheus_scrape_timeout": "10s",
 
 def test_jobs_follow_the_inventory_with_overlay_addresses_and_host_labels() -> None:
     jobs = {job["job_name"]: job["static_configs"] for job in scrape_configs(HOSTVARS, GROUPS, "mgmt-01")}
-    assert list(jobs) == ["prometheus", "node", "postgres", "alertmanager"]  # db-01 turned its MongoDB exporter off
+    assert list(jobs) == ["prometheus", "node", "postgres", "alertmanager", "blackbox"]  # db-01 turned its MongoDB exporter off
     assert jobs["prometheus"] == [{"targets": ["10.99.0.12:9090"], "labels": {"host": "mgmt-01"}}]
     assert jobs["node"] == [{"targets": ["10.99.0.13:9100"], "labels": {"host": "db-01"}},
                             {"targets": ["[fd00::11]:9100"], "labels": {"host": "dgx-spark-01"}},
                             {"targets": ["10.99.0.12:9100"], "labels": {"host": "mgmt-01"}}]
     assert jobs["postgres"] == [{"targets": ["10.99.0.13:9188"], "labels": {"host": "db-01"}}]
     assert jobs["alertmanager"] == [{"targets": ["10.99.0.12:9093"], "labels": {"host": "mgmt-01"}}]
+    # Grafana's health URL on the monitoring host, probed through blackbox_exporter there.
+    assert jobs["blackbox"] == [{"targets": ["http://10.99.0.12:3000/api/health"], "labels": {"host": "mgmt-01", "module": "http_2xx"}}]
 
 
 def test_gpu_docker_and_vault_hosts_get_their_jobs_once_each() -> None:
     groups = {**GROUPS, "dgx": ["dgx-spark-01"], "gpu": ["dgx-spark-01"], "k3s_server": ["dgx-spark-01"], "vault": ["mgmt-01"]}
     hostvars = {**HOSTVARS, "dgx-spark-01": {"wireguard_address": "10.99.0.11", "cadvisor_port": 8081}}
     jobs = {job["job_name"]: job for job in scrape_configs(hostvars, groups, "mgmt-01")}
-    assert list(jobs) == ["prometheus", "node", "dcgm", "cadvisor", "postgres", "vault", "alertmanager"]
+    assert list(jobs) == ["prometheus", "node", "dcgm", "cadvisor", "postgres", "vault", "alertmanager", "blackbox"]
     assert jobs["dcgm"]["static_configs"] == [{"targets": ["10.99.0.11:9400"], "labels": {"host": "dgx-spark-01"}}]
     # in three of the groups, one target
     assert jobs["cadvisor"]["static_configs"] == [{"targets": ["10.99.0.11:8081"], "labels": {"host": "dgx-spark-01"}}]
@@ -48,7 +52,7 @@ def test_alerts_go_to_the_alertmanager_of_each_monitoring_host() -> None:
 
 
 def test_an_extra_job_may_not_take_an_inventory_jobs_name() -> None:
-    extra = [{"job_name": "blackbox", "static_configs": [{"targets": ["10.99.0.12:9115"]}]}]
+    extra = [{"job_name": "pushgateway", "static_configs": [{"targets": ["10.99.0.12:9091"]}]}]
     assert scrape_configs(HOSTVARS, GROUPS, "mgmt-01", extra)[-1] == extra[0]
     with pytest.raises(ValueError, match="job 'node' is one of the inventory's own"):
         scrape_configs(HOSTVARS, GROUPS, "mgmt-01", [{"job_name": "node"}])
@@ -93,3 +97,46 @@ def test_the_report_lists_each_jobs_targets_with_state_and_scrape_time() -> None
         {"name": "job dcgm", "ok": True, "detail": "dgx-spark-01 up (4 ms)"},
         {"name": "job node", "ok": False, "detail": "db-01 down (0 ms): connection refused; mgmt-01 up (12 ms)"},
     ]
+
+
+def test_every_secrets_server_and_the_sites_endpoints_are_probed_through_blackbox() -> None:
+    groups = {**GROUPS, "vault": ["mgmt-01"]}
+    extra = [{"target": "git.example.org:443", "module": "tls_public"}]
+    jobs = {job["job_name"]: job for job in scrape_configs(HOSTVARS, groups, "mgmt-01", None, extra)}
+    blackbox = jobs["blackbox"]
+    assert blackbox["metrics_path"] == "/probe"
+    assert blackbox["static_configs"] == [
+        {"targets": ["10.99.0.12:8200"], "labels": {"host": "mgmt-01", "module": "tls_platform"}},
+        {"targets": ["http://10.99.0.12:3000/api/health"], "labels": {"host": "mgmt-01", "module": "http_2xx"}},
+        {"targets": ["git.example.org:443"], "labels": {"host": "git.example.org", "module": "tls_public"}}]
+    assert {"target_label": "__address__", "replacement": "10.99.0.12:9115"} in blackbox["relabel_configs"]
+    assert {"source_labels": ["module"], "target_label": "__param_module"} in blackbox["relabel_configs"]
+    no_grafana = {**HOSTVARS, "mgmt-01": {**HOSTVARS["mgmt-01"], "grafana_enabled": False}}
+    assert "blackbox" not in {job["job_name"] for job in scrape_configs(no_grafana, GROUPS, "mgmt-01")}  # nothing to probe
+
+
+def test_bad_probes_name_the_entry_and_the_fix() -> None:
+    assert probe_errors([{"target": "git.example.org:443"}, {"target": "[fd00::1]:8200", "module": "tls_platform"}]) == []
+    assert probe_errors([{"target": "https://git.example.org"}])[0].startswith("prometheus_probes[0].target must be host:port")
+    assert "module must be one of tls_platform, tls_public, http_2xx" in probe_errors([{"target": "a:1", "module": "icmp"}])[0]
+    assert probe_errors("git:443") == ["prometheus_probes must be a list of {target: host:port, module}, got str 'git:443'"]
+
+
+def test_a_probe_answer_becomes_a_row_with_the_days_left() -> None:
+    import time
+    item = {"host": "mgmt-01", "target": "10.99.0.12:8200", "module": "tls_platform"}
+    good = {"item": item, "status": 200, "content": f"# HELP x\nprobe_success 1\nprobe_ssl_earliest_cert_expiry {time.time() + 30 * 86400 + 60}\n"}
+    assert probe_check(good) == {"name": "probe mgmt-01 10.99.0.12:8200", "ok": True,
+                                 "detail": "TLS handshake verified (tls_platform), certificate expires in 30 days"}
+    bad = {"item": item, "status": 200, "content": "probe_success 0\n"}
+    assert probe_check(bad)["ok"] is False and "does not verify" in probe_check(bad)["detail"]
+    assert probe_check({"item": item, "status": -1, "msg": "refused"})["detail"] == "no answer from blackbox_exporter: refused"
+
+
+def test_a_health_url_is_probed_with_http_2xx_and_bad_ones_are_refused() -> None:
+    probes = [{"target": "http://10.99.0.12:5678/healthz", "module": "http_2xx", "host": "n8n"}]
+    assert probe_errors(probes) == []
+    jobs = {job["job_name"]: job for job in scrape_configs(HOSTVARS, GROUPS, "mgmt-01", None, probes)}
+    assert jobs["blackbox"]["static_configs"][-1] == {"targets": ["http://10.99.0.12:5678/healthz"], "labels": {"host": "n8n", "module": "http_2xx"}}
+    (problem,) = probe_errors([{"target": "10.99.0.12:5678", "module": "http_2xx"}])
+    assert problem.startswith("prometheus_probes[0].target must be a URL such as http://")
