@@ -70,8 +70,8 @@ _PROBE_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 _PROBE_TARGET = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}")
 
 
-def blackbox_probes(hostvars: dict[str, t.Any], groups: dict[str, list[str]], extra: list[dict[str, t.Any]] | None = None
-               ) -> list[dict[str, str]]:
+def blackbox_probes(hostvars: dict[str, t.Any], groups: dict[str, list[str]],
+                    extra: list[dict[str, t.Any]] | None = None) -> list[dict[str, str]]:
     """The endpoints blackbox_exporter probes: every secrets server's TLS (its certificate is signed by the platform's CA),
     every monitoring host's Grafana health URL, then the site's own (``prometheus_probes``: {target, module, host}):
     host:port for tls_public and tls_platform, a URL for http_2xx (a health URL such as n8n's)."""
