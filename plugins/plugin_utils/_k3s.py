@@ -77,7 +77,7 @@ def _image_errors(settings: dict[str, t.Any]) -> list[str]:
     image, digest = settings.get("k3s_device_plugin_image"), settings.get("k3s_device_plugin_digest")
     if not isinstance(image, str) or not _IMAGE.fullmatch(image) or image.endswith(":latest"):
         problems.append(f"k3s_device_plugin_image must be a repository with a release tag (not latest), such as"
-                        f" nvcr.io/nvidia/k8s-device-plugin:v0.18.2, got {shown(image)}")
+                        f" nvcr.io/nvidia/k8s-device-plugin:v0.20.0, got {shown(image)}")
     elif settings.get("device_plugin") and not version_at_least(image.rsplit(":", 1)[1], (0, 17, 4)):
         problems.append(f"k3s_device_plugin_image {image}: the NVIDIA device plugin before v0.17.4 fails on the GB10's memory query;"
                         " use v0.17.4 or later")
@@ -88,7 +88,7 @@ def _image_errors(settings: dict[str, t.Any]) -> list[str]:
 
 
 def version_at_least(tag: str, floor: tuple[int, ...]) -> bool:
-    """v0.18.2 >= (0, 17, 4); a tag that is not vX.Y.Z is not."""
+    """v0.20.0 >= (0, 17, 4); a tag that is not vX.Y.Z is not."""
     match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(-.*)?", tag)
     return match is not None and tuple(int(part) for part in match.groups()[:3]) >= floor
 

@@ -76,7 +76,7 @@ def test_the_gpu_is_schedulable_twice_with_time_slicing(host) -> None:
         assert _kubectl(host, "get", "runtimeclass", "nvidia")["handler"] == "nvidia"
         plugin = _kubectl(host, "get", "daemonset", "nvidia-device-plugin-daemonset", "-n", "kube-system")
     image = plugin["spec"]["template"]["spec"]["containers"][0]["image"]
-    assert image.startswith("nvcr.io/nvidia/k8s-device-plugin:v0.18.2@sha256:")
+    assert image.startswith("nvcr.io/nvidia/k8s-device-plugin:v0.20.0@sha256:")
 
 
 def test_the_server_runs_containerd_with_the_nvidia_runtime_as_default(host) -> None:

@@ -8,7 +8,7 @@ from ansible_collections.nova.dgx.plugins.plugin_utils._k3s import (
     config, errors, node_rows, registries, server_plan, time_slicing, upgrade_errors)
 
 GOOD = {"k3s_version": "v1.36.2+k3s1", "k3s_servers": ["s1"], "k3s_node_name": "dgx-spark-01", "k3s_time_slicing_replicas": 1,
-        "k3s_registry_mirrors": {}, "k3s_device_plugin_image": "nvcr.io/nvidia/k8s-device-plugin:v0.18.2",
+        "k3s_registry_mirrors": {}, "k3s_device_plugin_image": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0",
         "k3s_device_plugin_digest": "sha256:" + "a" * 64, "k3s_extra_config": {}, "device_plugin": True}
 ADDRESSES = {"s1": "10.99.0.11", "s2": "10.99.0.12", "s3": "10.99.0.13"}
 
