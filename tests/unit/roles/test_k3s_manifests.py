@@ -18,7 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "k3s"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
 PRIVATE = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
-TEMPLATES = ["manifests/nvidia-runtimeclass.yaml.j2", "manifests/nvidia-device-plugin.yaml.j2", "gpu-check-pod.yaml.j2"]
+TEMPLATES = ["manifests/nvidia-device-plugin.yaml.j2", "gpu-check-pod.yaml.j2"]
 
 
 def _kubernetes_version() -> str:

@@ -344,17 +344,16 @@ def test_a_gpu_server_and_an_agent(hosts: t.Callable[[str], Host]) -> None:
     table = server_host.kubectl("get", "nodes").stdout
     assert "spark" in table and "control-plane,etcd,master" in table and "Ready" in table
 
-    # Without a RuntimeClass, a pod asking for one is rejected.
-    done = server_host.kubectl("get", "runtimeclass", "nvidia", "-o", "json")
-    assert done.returncode == 1 and 'Error from server (NotFound): runtimeclasses.node.k8s.io "nvidia" not found' in done.stderr
-    pod = {"spec": {"runtimeClassName": "nvidia"}}
-    done = run_pod(server_host, pod, sys.executable, "-c", "print('hello')")
-    assert done.returncode == 1 and 'pod rejected: RuntimeClass "nvidia" not found' in done.stderr
-
-    # The RuntimeClass, the device plugin and its time-slicing ConfigMap: 2 GPUs x 4 replicas on the node with the runtime.
-    server_host.manifest("nvidia-runtimeclass.yaml", RUNTIME_CLASS)
-    server_host.manifest("nvidia-device-plugin.yaml", DEVICE_PLUGIN)
+    # k3s's packaged runtimes.yaml serves the nvidia RuntimeClass; a pod asking for one nobody defined is rejected.
+    assert (server_host.data / "server/manifests/runtimes.yaml").is_file()
     assert server_host.kubectl_json("get", "runtimeclass", "nvidia")["handler"] == "nvidia"
+    done = server_host.kubectl("get", "runtimeclass", "kata", "-o", "json")
+    assert done.returncode == 1 and 'Error from server (NotFound): runtimeclasses.node.k8s.io "kata" not found' in done.stderr
+    done = run_pod(server_host, {"spec": {"runtimeClassName": "kata"}}, sys.executable, "-c", "print('hello')")
+    assert done.returncode == 1 and 'pod rejected: RuntimeClass "kata" not found' in done.stderr
+
+    # The device plugin and its time-slicing ConfigMap: 2 GPUs x 4 replicas on the node with the runtime.
+    server_host.manifest("nvidia-device-plugin.yaml", DEVICE_PLUGIN)
     nodes = by_name(server_host.kubectl_json("get", "nodes")["items"])
     assert nodes["spark"]["status"]["allocatable"]["nvidia.com/gpu"] == "8"
     assert "nvidia.com/gpu" not in nodes["worker"]["status"]["allocatable"]
