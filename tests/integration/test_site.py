@@ -153,7 +153,22 @@ def test_the_converge_report_lists_only_checks_each_with_a_detail() -> None:
     assert {c["role"] for c in run["checks"]} >= {p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/verify.yml").is_file()}
 
 
-ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks/main.yml").is_file())
+def _site_roles() -> list[str]:
+    """The roles site.yml runs: those named in the layer playbooks it imports (and the playbooks they import)."""
+    pending, seen, roles = [ROOT / "playbooks" / "site.yml"], set(), set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        text = path.read_text()
+        pending += [path.parent / name for name in re.findall(r"import_playbook: (\S+\.yml)", text)]
+        roles |= set(re.findall(r"role: nova\.dgx\.(\w+)", text))
+    return sorted(roles)
+
+
+# Every role site.yml runs. A role whose layer is not in site.yml yet (nemo: model_ops.yml, tested in Molecule) is not here.
+ROLES = _site_roles()
 
 
 # Every phase tag works alone on a converged host: preflight runs under each, so a phase never

@@ -7,8 +7,8 @@ trust authentication for its owner (postgres). scripts/setup-host installs postg
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import hashlib
+import importlib.util
 import json
 import os
 import pathlib
@@ -487,7 +487,7 @@ def test_backups_go_to_an_s3_repository_with_the_key_from_the_env_file(
     work = pathlib.Path(config["_path"]).parent
     env_file = _env_file(work / "s3.env", f"AWS_ACCESS_KEY_ID={s3_api['key_id']}\nAWS_SECRET_ACCESS_KEY={s3_api['secret']}\n"
                                           "AWS_DEFAULT_REGION=us-east-1\n")
-    config["restic"].update(repository=f"s3:{s3_api['url']}/nova-backups-{work.name.lower().replace('_', '-')}/db-test",
+    config["restic"].update(repository=f"s3:{s3_api['url']}/nova-backups-{hashlib.sha256(work.name.encode()).hexdigest()[:12]}/db-test",
                             env_file=str(env_file))
     pathlib.Path(config["_path"]).write_text(json.dumps({k: v for k, v in config.items() if k != "_path"}))
     # The bucket does not exist: restic init creates it.

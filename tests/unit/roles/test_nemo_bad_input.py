@@ -1,0 +1,41 @@
+"""Bad input to nova.dgx.nemo fails before anything on a host changes (see conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+DIGEST = "sha256:" + "0" * 64
+BASE = {"nemo_images": {"automodel": {"repository": "nvcr.io/nvidia/nemo-automodel", "tag": "26.02", "digest": DIGEST},
+                        "framework": {"repository": "nvcr.io/nvidia/nemo", "tag": "25.11", "digest": DIGEST}}}
+
+
+def _image(**change: str) -> dict[str, object]:
+    return {"nemo_images": {**BASE["nemo_images"], "automodel": {**BASE["nemo_images"]["automodel"], **change}}}
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        (_image(digest=""), "nemo_images.automodel.digest is empty: an image is pinned by tag and digest"),
+        (_image(digest="sha256:abc"), "nemo_images.automodel.digest must be sha256: and 64 lower-case hex digits"),
+        (_image(digest="md5:" + "0" * 32), "nemo_images.automodel.digest must be sha256: and 64 lower-case hex digits"),
+        (_image(tag="latest"), "nemo_images.automodel.tag must be a release tag such as 26.02 (never latest)"),
+        (_image(repository="nvcr.io/nvidia/nemo-automodel:26.02"), "nemo_images.automodel.repository must be a registry path"),
+        ({"nemo_flavour": "nemotron"}, "nemo_flavour must be one of"),
+        ({"nemo_data_dir": "/etc/nemo"}, "nemo_data_dir must be a directory under one of /srv/"),
+        ({"nemo_data_dir": "/srv"}, "nemo_data_dir must be a directory under one of /srv/"),
+        ({"nemo_data_dir": "/srv/../etc"}, "nemo_data_dir must be a directory under one of /srv/"),
+        ({"nemo_shm_size": "lots"}, "nemo_shm_size must be a size such as 16g"),
+        ({"nemo_extra_run_args": ["--privileged"]}, "nemo_extra_run_args may not widen the container's privileges"),
+        ({"nemo_expected_cc": "sm_121"}, "nemo_expected_cc must be auto, "),
+        ({"nemo_users": ["Bad User"]}, "nemo_users"),
+        ({"nemo_ulimits": {"memlock": "unlimited"}}, "nemo_ulimits must map ulimit names"),
+        ({"nemo_ulimits": {"stacks": 1}}, "nemo_ulimits must map ulimit names"),
+    ],
+)
+def test_bad_input_fails_before_the_host(run_role, variables: dict[str, object], expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.nemo", {**BASE, **variables}), expected)
+
+
+def test_valid_input_reaches_the_host(run_role) -> None:
+    run_role.reached_the_host(run_role("nova.dgx.nemo", BASE), "Gather the facts the driver depends on")
