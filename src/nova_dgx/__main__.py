@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
 import sys
 import typing as t
 
@@ -48,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     journal = commands.add_parser("journal", allow_abbrev=False, help="the latest runs in the journal")
     journal.add_argument("--limit", type=int, default=5, help="how many runs (default 5)")
     journal.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
+    summary = commands.add_parser("summary", allow_abbrev=False,
+                                  help="the platform's status from the journal: runs per playbook, drift per host, failures, readiness")
+    summary.add_argument("--limit", type=int, default=5, help="runs per playbook and failed runs shown (default 5)")
+    summary.add_argument("--export", metavar="FILE", default="", help="also write it to FILE: Markdown, or JSON when FILE ends in .json")
     alerts = commands.add_parser("alerts", allow_abbrev=False, help="the alert rules a monitoring host loads and where each routes")
     alerts.add_argument("--dry-run", action="store_true", required=True, help="read the repository and the inventory only (required)")
     alerts.add_argument("--host", default=None, help="the monitoring host (default: the first in group monitoring)")
@@ -82,6 +87,29 @@ def _journal(args: argparse.Namespace) -> int:
             mode = "check" if e["check_mode"] else "run"
             print(f"{e['started_at']}  {e['status']:<11} {mode:<5} {e['playbook']}  limit={e['limit'] or 'all'}  "
                   f"changed={e['changed']}  {e['duration_s']:.1f}s  {directory / 'runs' / e['file']}")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    """One JSON object: the summary (docs/operations.md); exit 1 with the reason when the journal cannot be read."""
+    from nova_dgx import summary  # pylint: disable=import-outside-toplevel
+
+    try:
+        if args.limit < 1:
+            raise runner.InputError(f"--limit must be at least 1, got {args.limit}")
+        result = summary.build(runner.journal_dir(runner.project_root()), args.limit)
+        if args.export:
+            target = pathlib.Path(args.export)
+            text = json.dumps(result, indent=1, sort_keys=True) + "\n" if target.suffix == ".json" else summary.markdown(result)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.tmp")
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(target)
+            result["export"] = str(target)
+    except (runner.InputError, ValueError, OSError) as exc:
+        print(json.dumps({"status": "error", "rc": 1, "error": f"summary: {exc}"}, sort_keys=True))
+        return 1
+    print(json.dumps({"status": "ok", **result}, sort_keys=True))
     return 0
 
 
@@ -135,6 +163,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         return 0 if "--always-exit-zero" in arguments else 4
     if args.command == "journal":
         return _journal(args)
+    if args.command == "summary":
+        return _summary(args)
     if args.command == "alerts":
         return _alerts(args)
     if args.command == "dashboards":

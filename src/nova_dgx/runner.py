@@ -155,7 +155,7 @@ def _journal_entry(root: pathlib.Path, ident: str) -> tuple[pathlib.Path, RunRep
     return None
 
 
-def _first_failure(failures: list[Failure]) -> str:
+def first_failure(failures: list[Failure]) -> str:
     """One line for an orchestrator: the first failure's host, task and the first line of its message."""
     if not failures:
         return ""
@@ -217,6 +217,6 @@ def run(request: Request) -> tuple[int, dict[str, t.Any]]:
         stats, failed = getattr(result, "stats", None) or {}, []
         outcome.update(stats=stats, failed_tasks=failed, journal_report=None)
     if outcome["status"] != "successful":
-        outcome["error"] = _first_failure(failed) or f"ansible-runner ended with status {outcome['status']}, rc {outcome['rc']}"
+        outcome["error"] = first_failure(failed) or f"ansible-runner ended with status {outcome['status']}, rc {outcome['rc']}"
     outcome["duration_s"] = round(time.monotonic() - started, 3)
     return (0 if outcome["status"] == "successful" else 2), outcome
