@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", action="store_true", help="wait for runs holding the same hosts instead of failing with status busy")
     run.add_argument("--always-exit-zero", action="store_true", help="exit 0 whatever happened; read status and rc from the JSON")
     run.add_argument("--keep-artifacts", action="store_true", help="keep ansible-runner's raw events and stdout (they are not masked)")
-    journal = commands.add_parser("journal", allow_abbrev=False, help="the latest runs in the journal")
+    journal = commands.add_parser("journal", allow_abbrev=False,
+                                  help="the latest runs in the journal; journal diff [RUN] [RUN]: what changed between two runs")
+    journal.add_argument("action", nargs="?", choices=["diff"], help="diff: per host, tasks and checks whose result changed")
+    journal.add_argument("runs", nargs="*", metavar="RUN", help="for diff: run ids or report names (default: the newest two of a playbook)")
     journal.add_argument("--limit", type=int, default=5, help="how many runs (default 5)")
     journal.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
     summary = commands.add_parser("summary", allow_abbrev=False,
@@ -65,8 +68,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _journal_diff(args: argparse.Namespace) -> int:
+    """Two runs compared (lines, or one JSON object with --json); exit 1 with the reason when they cannot be."""
+    from nova_dgx import journal_diff  # pylint: disable=import-outside-toplevel
+    from ansible_collections.nova.dgx.plugins.plugin_utils._journal_store import Journal  # pylint: disable=import-outside-toplevel
+
+    try:
+        result = journal_diff.diff(Journal(runner.journal_dir(runner.project_root())), args.runs)
+    except (runner.InputError, ValueError, OSError) as exc:
+        if args.json:
+            print(json.dumps({"status": "error", "rc": 1, "error": f"journal diff: {exc}"}, sort_keys=True))
+        else:
+            print(f"python -m nova_dgx journal diff: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"status": "ok", **result}, sort_keys=True))
+    else:
+        print("\n".join(journal_diff.lines(result)))
+    return 0
+
+
 def _journal(args: argparse.Namespace) -> int:
     """The latest runs, newest first; exit 1 with a message (a JSON object with --json) when the index is unreadable."""
+    if args.action == "diff":
+        return _journal_diff(args)
     try:
         root = runner.project_root()
         directory = runner.journal_dir(root)

@@ -97,3 +97,11 @@ def test_the_ports_open_to_the_cluster_network_only(host) -> None:
         assert "172.16.0.0/12" in rules[name], rules[name]
     assert "10250" in rules["k3s-kubelet"] and "udp dport 8472" in rules["k3s-flannel"]
     assert ("6443" in rules["k3s-pods"]) == (host.backend.get_hostname() == SERVER)
+
+
+def test_the_kubeconfig_reached_the_controller_for_its_owner_only_pointing_at_the_server() -> None:
+    kubeconfig = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "kubeconfig.yaml"
+    assert kubeconfig.stat().st_mode & 0o777 == 0o600
+    text = kubeconfig.read_text()
+    assert "server: https://k3s-server-01:6443" in text and "127.0.0.1" not in text
+    assert "client-key-data:" in text
