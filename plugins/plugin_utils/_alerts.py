@@ -46,6 +46,8 @@ THRESHOLDS: dict[str, str] = {
     "cert_expiry_warning_days": AMOUNT,
     "cert_expiry_critical_days": AMOUNT,
     "k3s_node_not_ready_for": DURATION,
+    "run_failed_for": DURATION,
+    "drift_for": DURATION,
 }
 
 # (lower, higher, why): where both are valid numbers, lower must be strictly below higher.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+import urllib.parse
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import shown
 
@@ -149,7 +150,13 @@ def config(settings: dict[str, t.Any]) -> dict[str, t.Any]:
         result["write-kubeconfig-mode"] = "0600"
         if settings.get("node_ip"):
             result["advertise-address"] = settings["node_ip"]
-            result["tls-san"] = [settings["node_ip"]]
+        # The names clients reach the API server by: its overlay address, the registration address (a load balancer)
+        # and k3s_tls_san. k3s adds no name on its own when asked by another (tls-san-security).
+        sans = ([settings["node_ip"]] if settings.get("node_ip") else []) + list(settings.get("tls_san", []))
+        if settings.get("url"):
+            sans.append(str(urllib.parse.urlsplit(settings["url"]).hostname))
+        if sans:
+            result["tls-san"] = list(dict.fromkeys(sans))
         if settings.get("disable"):
             result["disable"] = list(settings["disable"])
         result["secrets-encryption"] = True

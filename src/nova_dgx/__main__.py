@@ -48,10 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-artifacts", action="store_true", help="keep ansible-runner's raw events and stdout (they are not masked)")
     journal = commands.add_parser("journal", allow_abbrev=False,
                                   help="the latest runs in the journal; journal diff [RUN] [RUN]: what changed between two runs")
-    journal.add_argument("action", nargs="?", choices=["diff"], help="diff: per host, tasks and checks whose result changed")
+    journal.add_argument("action", nargs="?", choices=["diff", "metrics"],
+                         help="diff: per host, tasks and checks whose result changed; metrics: the journal for Prometheus")
     journal.add_argument("runs", nargs="*", metavar="RUN", help="for diff: run ids or report names (default: the newest two of a playbook)")
     journal.add_argument("--limit", type=int, default=5, help="how many runs (default 5)")
     journal.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
+    journal.add_argument("--textfile", metavar="DIR", default="",
+                         help="for metrics: write nova_dgx_runs.prom into node_exporter's textfile directory DIR instead of printing")
     summary = commands.add_parser("summary", allow_abbrev=False,
                                   help="the platform's status from the journal: runs per playbook, drift per host, failures, readiness")
     summary.add_argument("--limit", type=int, default=5, help="runs per playbook and failed runs shown (default 5)")
@@ -88,10 +91,28 @@ def _journal_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _journal_metrics(args: argparse.Namespace) -> int:
+    """The journal in Prometheus's text format on stdout, or written into --textfile DIR; exit 1 with the reason on an error."""
+    from nova_dgx import run_metrics  # pylint: disable=import-outside-toplevel
+
+    try:
+        directory = runner.journal_dir(runner.project_root())
+        if args.textfile:
+            print(json.dumps({"status": "ok", "textfile": str(run_metrics.write(directory, pathlib.Path(args.textfile)))}, sort_keys=True))
+        else:
+            sys.stdout.write(run_metrics.exposition(directory))
+    except (runner.InputError, ValueError, OSError) as exc:
+        print(json.dumps({"status": "error", "rc": 1, "error": f"journal metrics: {exc}"}, sort_keys=True))
+        return 1
+    return 0
+
+
 def _journal(args: argparse.Namespace) -> int:
     """The latest runs, newest first; exit 1 with a message (a JSON object with --json) when the index is unreadable."""
     if args.action == "diff":
         return _journal_diff(args)
+    if args.action == "metrics":
+        return _journal_metrics(args)
     try:
         root = runner.project_root()
         directory = runner.journal_dir(root)

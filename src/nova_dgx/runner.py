@@ -219,4 +219,9 @@ def run(request: Request) -> tuple[int, dict[str, t.Any]]:
     if outcome["status"] != "successful":
         outcome["error"] = first_failure(failed) or f"ansible-runner ended with status {outcome['status']}, rc {outcome['rc']}"
     outcome["duration_s"] = round(time.monotonic() - started, 3)
+    from nova_dgx import run_metrics  # pylint: disable=import-outside-toplevel  # it reads the journal through summary, which imports this
+
+    metrics = run_metrics.maybe_write(journal_dir(root))
+    if metrics:
+        outcome["metrics"] = str(metrics)
     return (0 if outcome["status"] == "successful" else 2), outcome

@@ -94,7 +94,7 @@ def test_the_ports_open_to_the_cluster_network_only(host) -> None:
     expected = {"k3s-kubelet", "k3s-flannel", "k3s-pods"} | ({"k3s-api"} if host.backend.get_hostname() == SERVER else set())
     assert set(rules) == expected
     for name in expected - {"k3s-pods"}:
-        assert "172.16.0.0/12" in rules[name], rules[name]
+        assert "172.31.251.0/24" in rules[name], rules[name]
     assert "10250" in rules["k3s-kubelet"] and "udp dport 8472" in rules["k3s-flannel"]
     assert ("6443" in rules["k3s-pods"]) == (host.backend.get_hostname() == SERVER)
 

@@ -50,6 +50,12 @@ def versions(torch: t.Any) -> dict[str, str]:
         found["nemo"] = str(nemo.__version__)
     except ImportError:
         pass
+    try:  # NeMo AutoModel (nvcr.io/nvidia/nemo-automodel): Hugging Face models on PyTorch, without the NeMo toolkit
+        import nemo_automodel  # type: ignore[import-not-found]  # noqa: PLC0415
+
+        found["nemo_automodel"] = str(getattr(nemo_automodel, "__version__", "present"))
+    except ImportError:
+        pass
     return found
 
 
@@ -145,9 +151,16 @@ def checks(result: dict[str, t.Any], expect_cc: str) -> list[dict[str, t.Any]]:
     gpu, found, run = result.get("gpu", {}), result.get("versions", {}), result.get("run", {})
     rows = [{"name": "PyTorch", "ok": bool(found.get("pytorch")), "detail": f"PyTorch {found.get('pytorch') or 'not importable'}"
              + (f", CUDA {found['cuda']}" if found.get("cuda") else "")}]
-    rows.append({"name": "NeMo", "ok": bool(found.get("nemo")) or result.get("backend") == "torch",
-                 "detail": f"NeMo {found['nemo']}" if found.get("nemo") else
-                 "NeMo not importable" + (" (backend torch: NeMo is not validated)" if result.get("backend") == "torch" else "")})
+    if found.get("nemo"):
+        nemo = {"ok": True, "detail": f"NeMo {found['nemo']}"}
+    elif found.get("nemo_automodel"):
+        nemo = {"ok": result.get("backend") == "torch",
+                "detail": f"NeMo AutoModel {found['nemo_automodel']}: its models are Hugging Face models on PyTorch, so the PyTorch step"
+                          " validates the stack" + ("" if result.get("backend") == "torch" else "; run it with --backend torch")}
+    else:
+        nemo = {"ok": result.get("backend") == "torch",
+                "detail": "NeMo not importable" + (" (backend torch: NeMo is not validated)" if result.get("backend") == "torch" else "")}
+    rows.append({"name": "NeMo", **nemo})
     if result.get("device") == "cuda":
         rows.append({"name": "GPU visible", "ok": bool(gpu.get("available")),
                      "detail": f"{gpu.get('name')} (driver {found.get('driver') or '?'})" if gpu.get("available")
@@ -187,7 +200,8 @@ def validate(device: str, backend: str, expect_cc: str) -> dict[str, t.Any]:
         result["versions"] = versions(torch)
         result["gpu"] = gpu_facts(torch, device)
         if backend == "nemo" and not result["versions"]["nemo"]:
-            result["error"] = "NeMo is not importable (pip show nemo_toolkit; in the container: the image is not a NeMo image)"
+            hint = " (NeMo AutoModel is: use --backend torch)" if result["versions"].get("nemo_automodel") else ""
+            result["error"] = f"NeMo is not importable{hint} (pip show nemo_toolkit; in the container: the image is not a NeMo image)"
         elif device == "cuda" and not result["gpu"]["available"]:
             result["error"] = "no CUDA device"
         else:

@@ -401,6 +401,23 @@ def test_a_server_without_the_nvidia_runtime_cannot_run_nvidia_pods(hosts: t.Cal
     assert "nvidia.com/gpu" not in node["status"]["allocatable"] and ready(node) == "True"
 
 
+def test_labels_set_through_kubectl_survive_the_nodes_reports_and_pods_can_be_deleted(hosts: t.Callable[[str], Host]) -> None:
+    host = hosts("l")
+    host.config(server_config(free_port()))
+    host.start("server").wait_ready()
+    name = host.kubectl_json("get", "nodes")["items"][0]["metadata"]["name"]
+    assert host.kubectl("label", "node", name, "nvidia.com/gpu.present=true", "--overwrite").stdout.strip() == f"node/{name} labeled"
+    assert host.kubectl("label", "node", name, "nvidia.com/gpu.present=true", "--overwrite").stdout.strip() == f"node/{name} not labeled"
+    assert host.kubectl("label", "node", name, "nvidia.com/gpu.present=false").returncode == 1  # a new value needs --overwrite
+    assert host.kubectl_json("get", "node", name)["metadata"]["labels"]["nvidia.com/gpu.present"] == "true"
+    assert host.kubectl("label", "node", name, "nvidia.com/gpu.present-").stdout.strip() == f"node/{name} unlabeled"
+    assert "nvidia.com/gpu.present" not in host.kubectl_json("get", "node", name)["metadata"]["labels"]
+    assert "kubernetes.io/hostname" in host.kubectl_json("get", "node", name)["metadata"]["labels"]
+    assert host.kubectl("label", "node", "nobody", "a=b").returncode == 1
+    assert host.kubectl("delete", "pod", "nova-gpu-check", "--ignore-not-found", "--wait").returncode == 0
+    assert 'pods "x" not found' in host.kubectl("delete", "pod", "x").stderr
+
+
 def test_a_joining_server_needs_an_embedded_etcd_first_server(hosts: t.Callable[[str], Host]) -> None:
     first, second, third = hosts("first"), hosts("second"), hosts("third")
     port = free_port()

@@ -78,5 +78,5 @@ def test_refusals_name_the_fix(tmp_path: pathlib.Path) -> None:
     assert "a1 ran site.yml and x5 ran playbooks/audit.yml" in json.loads(_cli(tmp_path, "diff", "a1", "x5", "--json").stdout)["error"]
     assert "compares two runs, got 3" in _cli(tmp_path, "diff", "a1", "a2", "c3").stderr
     done = _cli(tmp_path, "a1")
-    assert done.returncode == 4 and "invalid choice: 'a1' (choose from 'diff')" in json.loads(done.stdout)["error"]
+    assert done.returncode == 4 and "invalid choice: 'a1' (choose from 'diff', 'metrics')" in json.loads(done.stdout)["error"]
     assert "the journal has no runs yet" in _cli(tmp_path / "empty", "diff").stderr

@@ -65,6 +65,9 @@ def test_three_servers_form_etcd_started_by_the_first() -> None:
     assert config(_settings("s1", "server", servers))["cluster-init"] is True
     assert config(_settings("s2", "server", servers))["server"] == "https://10.99.0.11:6443"
     assert config(_settings("a1", "agent", servers, url="https://lb:6443"))["server"] == "https://lb:6443"
+    # A load balancer in front of the servers is a name in every server's certificate, with k3s_tls_san's.
+    assert config(_settings("s2", "server", servers, url="https://lb.example:6443", tls_san=["k3s.example"]))["tls-san"] == [
+        "10.99.0.12", "k3s.example", "lb.example"]
     assert server_plan(["s1"], {"s1": "fd00::1"}, 6443)["url"] == "https://[fd00::1]:6443"
 
 
