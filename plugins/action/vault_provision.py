@@ -12,8 +12,9 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.nova.dgx.plugins.plugin_utils._secret import SecretError, connection_errors
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_connection import NO_ADDRESS, controller_connection
 from ansible_collections.nova.dgx.plugins.plugin_utils._vault_provision import provision, provision_errors, seconds, wrapped_secret_id
+from ansible_collections.nova.dgx.plugins.plugin_utils._vault_seed import seed, seed_errors
 
-ARGS = {"mount", "policies", "approles", "wrap_secret_id_for", "wrap_ttl"}
+ARGS = {"mount", "policies", "approles", "wrap_secret_id_for", "wrap_ttl", "provided"}
 
 
 class ActionModule(ActionBase):
@@ -38,12 +39,15 @@ class ActionModule(ActionBase):
             errors.append(f"wrap_secret_id_for {wrap_for!r} is not among the AppRoles given")
         if seconds(args.get("wrap_ttl", "120s")) is None:
             errors.append(f"wrap_ttl must be a duration such as 120s, not {args.get('wrap_ttl')!r}")
+        provided = args.get("provided") or {}
+        errors += seed_errors(provided)
         errors += connection_errors(conn) if conn.url else [NO_ADDRESS]
         if errors:
             return {**result, "failed": True, "msg": "; ".join(errors)}
         check_mode = bool(self._play_context.check_mode)
         try:
             changes = provision(conn, str(args["mount"]), dict(args.get("policies") or {}), dict(args.get("approles") or {}), check_mode)
+            changes += [f"seeded {path}" for path in seed(conn, str(args["mount"]), dict(provided), check_mode)] if provided else []
             out: dict[str, t.Any] = {"changed": bool(changes), "changes": changes}
             if wrap_for and not check_mode:
                 out.update(wrapped_secret_id(conn, wrap_for, str(args.get("wrap_ttl", "120s")),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._nemo import errors, validation
+from ansible_collections.nova.dgx.plugins.plugin_utils._nemo import errors, requirements, validation, venv_differences
 
 
 class FilterModule:
@@ -16,5 +16,7 @@ class FilterModule:
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
         return {
             "nemo_errors": errors,
+            "nemo_requirements": requirements,
             "nemo_validation": validation,
+            "nemo_venv_differences": venv_differences,
         }

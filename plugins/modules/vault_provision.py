@@ -43,6 +43,13 @@ options:
     description: How long the wrapping token is valid.
     type: str
     default: 120s
+  provided:
+    description:
+      - 'Provided secrets to seed, as C({path: {field: file}}) with files on the controller (absolute paths, not readable by
+        others). A path the mount lacks is written once with check-and-set 0; a path that exists is never written again.'
+      - Values are read by the action on the controller and never pass through the task's arguments or its result.
+    type: dict
+    default: {}
 attributes:
   check_mode:
     description: Reads and reports what would change; writes nothing and issues no secret id.

@@ -11,9 +11,10 @@ import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import shown
 
-__all__ = ["errors", "validation"]
+__all__ = ["errors", "requirements", "validation", "venv_differences"]
 
 FLAVOURS = ("automodel", "framework")
+RUNTIMES = ("container", "virtualenv")
 _REPOSITORY = re.compile(r"[a-z0-9]+([.-][a-z0-9]+)*(:\d+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+")
 _TAG = re.compile(r"[\w][\w.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -45,9 +46,38 @@ def _image_errors(flavour: str, image: object) -> list[str]:
     return problems
 
 
+def _venv_errors(settings: dict[str, t.Any]) -> list[str]:
+    problems = []
+    roots = settings.get("nemo_venv_roots")
+    if not isinstance(roots, list) or not roots or not all(
+            isinstance(root, str) and root.startswith("/") and root.rstrip("/") and ".." not in root.split("/") for root in roots):
+        problems.append(f"nemo_venv_roots must be a list of absolute directories such as /opt, got {shown(roots)}")
+        roots = []
+    venv = settings.get("nemo_venv_dir")
+    inside = [root for root in roots if isinstance(venv, str) and venv.startswith(root.rstrip("/") + "/")]
+    if not isinstance(venv, str) or not venv.startswith("/") or ".." in venv.split("/") or "//" in venv or venv.endswith("/") \
+            or not inside or any(venv.rstrip("/") == root.rstrip("/") for root in roots):
+        problems.append(f"nemo_venv_dir must be a directory below one of nemo_venv_roots ({', '.join(map(str, roots))}), such as"
+                        f" /opt/nemo/venv, got {shown(venv)}")
+    index = settings.get("nemo_pip_index_url")
+    if not isinstance(index, str) or not re.fullmatch(r"(https://|file:///)\S+", index):
+        problems.append(f"nemo_pip_index_url must be an https:// (or file:///) package index such as https://pypi.org/simple,"
+                        f" got {shown(index)}")
+    python = settings.get("nemo_venv_python")
+    if not isinstance(python, str) or not re.fullmatch(r"/[\w./-]+", python):
+        problems.append(f"nemo_venv_python must be the absolute path of a Python interpreter such as /usr/bin/python3, got {shown(python)}")
+    return problems
+
+
 def errors(settings: dict[str, t.Any]) -> list[str]:
     """Problems with nova.dgx.nemo's input, each naming the variable and the fix."""
     problems = []
+    runtime = settings.get("nemo_runtime", "container")
+    if runtime not in RUNTIMES:
+        problems.append(f"nemo_runtime must be container (NVIDIA's NGC image, the default) or virtualenv (nemo_toolkit from PyPI),"
+                        f" got {shown(runtime)}")
+    elif runtime == "virtualenv":
+        problems += _venv_errors(settings)
     flavour, images = settings.get("nemo_flavour"), settings.get("nemo_images")
     if flavour not in FLAVOURS:
         problems.append(f"nemo_flavour must be one of {', '.join(FLAVOURS)} (automodel: NVIDIA's DGX Spark guide; framework: the"
@@ -57,7 +87,7 @@ def errors(settings: dict[str, t.Any]) -> list[str]:
     elif flavour in FLAVOURS:
         if flavour not in images:
             problems.append(f"nemo_images has no entry for nemo_flavour {flavour}")
-        else:
+        elif runtime != "virtualenv":
             problems += _image_errors(flavour, images[flavour])
     data = settings.get("nemo_data_dir")
     if not isinstance(data, str) or not data.startswith(DATA_ROOTS) or ".." in data.split("/") or data.rstrip("/") in (
@@ -80,6 +110,55 @@ def errors(settings: dict[str, t.Any]) -> list[str]:
     if not isinstance(expected, str) or not _CC.fullmatch(expected):
         problems.append(f"nemo_expected_cc must be auto, '' or major.minor such as 12.1, got {shown(expected)}")
     return problems
+
+
+def requirements(text: object, where: str = "the requirements file") -> dict[str, t.Any]:
+    """A hashed requirements file's target (python, machine), its pins and what is wrong with it."""
+    problems, pins = [], {}
+    target = {"python": "", "machine": ""}
+    if not isinstance(text, str) or not text.strip():
+        return {"python": "", "machine": "", "pins": {}, "errors": [f"{where} could not be read (is the path right?)"]}
+    header = re.search(r"^# target: python (\d+\.\d+), machine (\w+)$", text, re.MULTILINE)
+    if header:
+        target = {"python": header.group(1), "machine": header.group(2)}
+    else:
+        problems.append(f"{where} has no '# target: python X.Y, machine M' line (scripts/pin-nemo-requirements writes one)")
+    logical = re.sub(r"\\\n", " ", text)
+    for line in logical.splitlines():
+        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+        if not line:
+            continue
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;]+)", line)
+        if not match:
+            problems.append(f"{where}: every requirement must be name==version with hashes, got {line[:80]!r}")
+            continue
+        if "--hash=sha256:" not in line:
+            problems.append(f"{where}: {match.group(1)}=={match.group(3)} has no --hash=sha256:")
+        pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(3)
+    if not pins and not problems:
+        problems.append(f"{where} pins nothing")
+    return {**target, "pins": pins, "errors": problems}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def venv_differences(pip_list: object, pins: dict[str, str]) -> list[str]:
+    """How a virtualenv (pip list --format=json) differs from the pins: missing, other versions, packages not pinned."""
+    try:
+        listed = json.loads(pip_list) if isinstance(pip_list, str) else None
+    except ValueError:
+        listed = None
+    if not isinstance(listed, list):
+        return ["pip list printed no package list"]
+    have = {_canonical(str(item.get("name", ""))): str(item.get("version", "")) for item in listed if isinstance(item, dict)}
+    wanted = {_canonical(name): version for name, version in pins.items()}
+    found = [f"{name} missing" for name in sorted(wanted) if name not in have]
+    found += [f"{name} {have[name]} (pinned {version})" for name, version in sorted(wanted.items()) if name in have and have[name] != version]
+    # pip and what venv itself brings are not the requirements' business unless pinned there.
+    found += [f"{name} {have[name]} not pinned" for name in sorted(have) if name not in wanted and name not in ("pip", "setuptools", "wheel")]
+    return found
 
 
 def validation(text: object) -> dict[str, t.Any]:

@@ -204,6 +204,30 @@ def test_the_dgx_runs_gpu_runtime_containers_for_its_users() -> None:
     assert out.stdout.strip() == "from-the-lab", out.stderr
 
 
+def test_the_dgx_pulled_the_pinned_nemo_image_with_the_key_from_the_secrets_server_and_shows_it_nowhere() -> None:
+    """The model-ops layer against the STAND-IN NGC registry that scripts/lab runs as nvcr.io (docs/testing.md): the
+    planted key reached `docker login` from the secrets server (vault_provided_files seeded it), and appears in no
+    journal file, no file of the dgx's Docker configuration, and nowhere in the registry's log."""
+    pins = json.loads((ROOT / "build/standin/pins.json").read_text())["ngc"]
+    digest = pins["nvidia/nemo-automodel:26.02"]
+    out = subprocess.run(["docker", "exec", "nova-lab-dgx-spark-01", "docker", "image", "inspect", "--format", "{{json .RepoDigests}}",
+                          f"nvcr.io/nvidia/nemo-automodel@{digest}"], capture_output=True, text=True, check=False)
+    assert f"nvcr.io/nvidia/nemo-automodel@{digest}" in json.loads(out.stdout or "[]"), out.stderr
+    log = subprocess.run(["docker", "exec", "nova-lab-nvcr", "cat", "/tmp/ngc-registry.log"], capture_output=True, text=True, check=True).stdout
+    assert "basic-ok" in log and "refused" not in log, log[-2000:]
+    key = (ROOT / ".lab/vault/ngc-api-key").read_text().strip()
+    assert key not in log
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    assert not [str(p) for p in journal.rglob("*") if p.is_file() and key in p.read_text(errors="replace")]
+    leftover = subprocess.run(["docker", "exec", "nova-lab-dgx-spark-01", "sh", "-c",
+                               f"ls -d /run/nova-nemo-docker.* 2>/dev/null; grep -rl {key} /root /etc /srv/nemo /var/lib/nova-nemo"],
+                              capture_output=True, text=True, check=False)
+    assert leftover.stdout == "", leftover.stdout
+    wrapper = subprocess.run(["docker", "exec", "nova-lab-dgx-spark-01", "nemo-run", "--print", "true"], capture_output=True, text=True,
+                             check=True).stdout
+    assert f"nvcr.io/nvidia/nemo-automodel:26.02@{digest}" in wrapper and "--gpus all" in wrapper
+
+
 AUDIT_CHECKS = {
     "listening sockets", "firewall default-deny", "sshd settings", "no empty passwords",
     "no world-writable files in /etc", "no pending security updates", "clock synchronised",

@@ -164,7 +164,8 @@ def checks(result: dict[str, t.Any], expect_cc: str) -> list[dict[str, t.Any]]:
     if result.get("device") == "cuda":
         rows.append({"name": "GPU visible", "ok": bool(gpu.get("available")),
                      "detail": f"{gpu.get('name')} (driver {found.get('driver') or '?'})" if gpu.get("available")
-                     else "torch.cuda.is_available() is False: run the container with --gpus all (nemo-run does)"})
+                     else "torch.cuda.is_available() is False: no GPU visible (a container needs --gpus all, which nemo-run"
+                          " gives; a virtualenv needs the driver and a CUDA build of PyTorch)"})
         if expect_cc:
             rows.append({"name": "compute capability", "ok": gpu.get("capability") == expect_cc,
                          "detail": f"{gpu.get('capability') or '?'}, expected {expect_cc}"})

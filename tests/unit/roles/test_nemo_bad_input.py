@@ -39,3 +39,31 @@ def test_bad_input_fails_before_the_host(run_role, variables: dict[str, object],
 
 def test_valid_input_reaches_the_host(run_role) -> None:
     run_role.reached_the_host(run_role("nova.dgx.nemo", BASE), "Gather the facts the driver depends on")
+
+
+VENV = {"nemo_runtime": "virtualenv"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"nemo_runtime": "conda"}, "value of nemo_runtime must be one of: container, virtualenv"),
+        ({**VENV, "nemo_venv_dir": "/usr/lib/nemo"}, "nemo_venv_dir must be a directory below one of nemo_venv_roots (/opt, /srv)"),
+        ({**VENV, "nemo_venv_dir": "/opt"}, "nemo_venv_dir must be a directory below one of nemo_venv_roots"),
+        ({**VENV, "nemo_venv_dir": "/opt/../etc/nemo"}, "nemo_venv_dir must be a directory below one of nemo_venv_roots"),
+        ({**VENV, "nemo_venv_dir": "opt/nemo"}, "nemo_venv_dir must be a directory below one of nemo_venv_roots"),
+        ({**VENV, "nemo_venv_dir": "/optional/nemo"}, "nemo_venv_dir must be a directory below one of nemo_venv_roots"),
+        ({**VENV, "nemo_venv_roots": ["opt"]}, "nemo_venv_roots must be a list of absolute directories"),
+        ({**VENV, "nemo_pip_index_url": "http://pypi.internal/simple"}, "nemo_pip_index_url must be an https:// (or file:///)"),
+        ({**VENV, "nemo_venv_python": "python3"}, "nemo_venv_python must be the absolute path of a Python interpreter"),
+        ({**VENV, "nemo_venv_user": "Bad User"}, "nemo_venv_user"),
+    ],
+)
+def test_bad_virtualenv_input_fails_before_the_host(run_role, variables: dict[str, object], expected: str) -> None:
+    run_role.failed_before_any_host(run_role("nova.dgx.nemo", {**BASE, **variables}), expected)
+
+
+def test_the_virtualenv_needs_no_image_digest(run_role) -> None:
+    """An empty digest is refused for the container only: the virtualenv path pulls no image."""
+    images = {flavour: {**image, "digest": ""} for flavour, image in BASE["nemo_images"].items()}
+    run_role.reached_the_host(run_role("nova.dgx.nemo", {**VENV, "nemo_images": images}), "Gather the facts the driver depends on")

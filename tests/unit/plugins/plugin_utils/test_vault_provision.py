@@ -91,3 +91,35 @@ def test_bad_input_names_the_field(mount: str, policies: dict, approles: dict, e
 
 def test_durations() -> None:
     assert [seconds(v) for v in (90, "90s", "15m", "1h", "7d", "1.5h", True)] == [90, 90, 900, 3600, 604800, None, None]
+
+
+def test_provided_secrets_are_seeded_once_and_never_overwritten(server: DevServer, tmp_path) -> None:
+    from ansible_collections.nova.dgx.plugins.plugin_utils._vault_seed import seed, seed_errors  # noqa: PLC0415
+
+    conn = Connection(server.url, "", token=server.root_token)
+    provision(conn, "seeded", {}, {})
+    key = tmp_path / "ngc-api-key"
+    key.write_text("first-value\n")
+    key.chmod(0o600)
+    provided = {"ngc/api-key": {"value": str(key)}}
+    assert seed_errors(provided) == []
+    assert seed(conn, "seeded", provided, check_mode=True) == ["seeded/ngc/api-key"]
+    assert read_or_create(conn, "seeded", "ngc/other", "value", {"kind": "random", "length": 8})["created"]  # the mount works
+    assert seed(conn, "seeded", provided) == ["seeded/ngc/api-key"]
+    key.write_text("second-value\n")
+    assert seed(conn, "seeded", provided) == []  # the server holds the value now: the file is not read again
+    assert read_or_create(conn, "seeded", "ngc/api-key", "value", {"kind": "provided"})["secret"] == "first-value"
+
+
+def test_provided_files_are_checked_before_anything_is_written(tmp_path) -> None:
+    from ansible_collections.nova.dgx.plugins.plugin_utils._vault_seed import seed_errors  # noqa: PLC0415
+
+    loose = tmp_path / "loose"
+    loose.write_text("x")
+    loose.chmod(0o644)
+    assert seed_errors({"ngc/api-key": {"value": str(loose)}}) == [
+        f"vault_provided_files['ngc/api-key'].value: {loose} is readable by others: chmod 600 {loose}"]
+    assert "does not exist on the controller" in seed_errors({"ngc/api-key": {"value": str(tmp_path / "none")}})[0]
+    assert "must be an absolute file path" in seed_errors({"ngc/api-key": {"value": "relative"}})[0]
+    assert "the path must look like ngc/api-key" in seed_errors({"NGC": {"value": str(loose)}})[0]
+    assert "must map a secret's path" in seed_errors(["ngc/api-key"])[0]
