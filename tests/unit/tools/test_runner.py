@@ -23,8 +23,12 @@ def _cli(journal: pathlib.Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "nova_dgx", *args]
 
 
-def _run(journal: pathlib.Path, *args: str) -> tuple[int, dict]:
-    result = subprocess.run(_cli(journal, *args), capture_output=True, text=True, check=False, env=_env(journal), cwd="/", timeout=300)
+def _run(journal: pathlib.Path, *args: str, wait: bool = True) -> tuple[int, dict]:
+    # Runs wait for their hosts: tests on the other xdist worker run on local-a too, and a run they hold is no
+    # failure of this one. Only the test of refusal asks not to wait.
+    waiting = ["--wait"] if wait and args[:1] == ("run",) else []
+    result = subprocess.run(_cli(journal, *args, *waiting), capture_output=True, text=True, check=False, env=_env(journal), cwd="/",
+                            timeout=300)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, result.stdout + result.stderr  # exactly one JSON object
     return result.returncode, json.loads(lines[0])
@@ -76,23 +80,26 @@ def test_bad_input_is_a_json_error(tmp_path: pathlib.Path) -> None:
 
 
 def test_overlapping_runs_are_refused_or_wait(tmp_path: pathlib.Path) -> None:
-    # The holder keeps local-a until the release file exists, however slow the machine is.
+    # The holder keeps hold-a until the release file exists, however slow the machine is. Hosts of this test's own
+    # inventory: tests on the other xdist worker lock local-a and local-b, and would be answered busy.
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(INVENTORY.read_text().replace("local-a:", "hold-a:").replace("local-b:", "hold-b:"))
     release = tmp_path / "release"
     (tmp_path / "hold.yml").write_text(f"release: {release}\n")
-    holder = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "slow.yml"), "-i", str(INVENTORY), "--limit", "local-a",
+    holder = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "slow.yml"), "-i", str(inventory), "--limit", "hold-a",
                                    "-e", f"@{tmp_path / 'hold.yml'}"), stdout=subprocess.PIPE, text=True, env=_env(tmp_path), cwd="/")
-    lock = ROOT / ".runner/locks/local-a.lock"
+    lock = ROOT / ".runner/locks/hold-a.lock"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and str(holder.pid) not in (lock.read_text() if lock.exists() else ""):
         time.sleep(0.2)
-    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-a")
-    assert code == 3 and out["status"] == "busy" and list(out["busy"]) == ["local-a"]
-    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-b")
+    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(inventory), "--limit", "hold-a", wait=False)
+    assert code == 3 and out["status"] == "busy" and list(out["busy"]) == ["hold-a"]
+    code, out = _run(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(inventory), "--limit", "hold-b")
     assert code == 0, out  # another host is free
-    waiter = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(INVENTORY), "--limit", "local-a", "--wait"),
+    waiter = subprocess.Popen(_cli(tmp_path, "run", str(HERE / "ok.yml"), "-i", str(inventory), "--limit", "hold-a", "--wait"),
                               stdout=subprocess.PIPE, text=True, env=_env(tmp_path), cwd="/")
     time.sleep(2)
-    assert waiter.poll() is None  # waiting for local-a, not refused
+    assert waiter.poll() is None  # waiting for hold-a, not refused
     release.touch()
     first = json.loads(holder.communicate(timeout=300)[0])
     assert first["status"] == "successful"
