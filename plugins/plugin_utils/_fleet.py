@@ -27,7 +27,7 @@ from ansible_collections.nova.dgx.plugins.plugin_utils._validate import network 
 __all__ = ["ARCHITECTURES", "Fleet", "FleetError", "Host", "IMPLIED_ROLES", "ROLES", "allocate", "build_fleet"]
 
 ROLES: frozenset[str] = frozenset(
-    {"dgx", "gpu", "k3s_server", "k3s_agent", "monitoring", "vault", "postgres", "mongodb", "wireguard"}
+    {"dgx", "gpu", "k3s_server", "k3s_agent", "monitoring", "vault", "postgres", "mongodb", "wireguard", "automation"}
 )
 # A DGX is always a GPU host.
 IMPLIED_ROLES: dict[str, tuple[str, ...]] = {"dgx": ("gpu",)}

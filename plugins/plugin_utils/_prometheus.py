@@ -82,6 +82,10 @@ def blackbox_probes(hostvars: dict[str, t.Any], groups: dict[str, list[str]],
     probes += [{"target": f"http://{_address(hostvars, host, 'grafana_listen_address')}:"
                           f"{int(hostvars.get(host, {}).get('grafana_port', 3000))}/api/health", "module": "http_2xx", "host": host}
                for host in sorted(groups.get("monitoring", [])) if hostvars.get(host, {}).get("grafana_enabled", True)]
+    # n8n's health URL on each control node (group automation): the workflows that start runs are down when it fails.
+    probes += [{"target": f"http://{_address(hostvars, host, 'n8n_listen_address')}:"
+                          f"{int(hostvars.get(host, {}).get('n8n_port', 5678))}/healthz", "module": "http_2xx", "host": host}
+               for host in sorted(groups.get("automation", []))]
     for entry in extra or []:
         probes.append({"target": str(entry["target"]), "module": str(entry.get("module", "tls_public")),
                        "host": str(entry.get("host") or _probe_host(str(entry["target"])))})

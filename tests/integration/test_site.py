@@ -175,7 +175,7 @@ ROLES = _site_roles()
 # depends on facts another phase set. The dgx plays every role but the secrets server, which runs
 # on mgmt-01, and the database and its backups, on db-01. Two runs at a time.
 HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "backup": "db-01", "prometheus": "mgmt-01",
-                "alertmanager": "mgmt-01", "grafana": "mgmt-01", "blackbox_exporter": "mgmt-01"}
+                "alertmanager": "mgmt-01", "grafana": "mgmt-01", "blackbox_exporter": "mgmt-01", "n8n": "mgmt-01"}
 
 
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
@@ -455,9 +455,10 @@ def test_prometheus_scrapes_every_exporter_of_the_lab_over_the_overlay() -> None
     expiry = json.loads(_url_on("mgmt-01", f"{api}/query?query=probe_ssl_earliest_cert_expiry-time()"))["data"]["result"]
     assert [(r["metric"]["host"], r["metric"]["module"]) for r in expiry] == [("mgmt-01", "tls_platform")]
     assert 300 * 86400 < float(expiry[0]["value"][1]) < 366 * 86400
-    # ... and Grafana's health URL (BlackboxProbeFailed fires when the dashboards are dark).
+    # ... and the health URLs of Grafana and n8n (BlackboxProbeFailed fires when the dashboards or the control node are dark).
     health = json.loads(_url_on("mgmt-01", f"{api}/query?query=probe_success"))["data"]["result"]
-    assert sorted((r["metric"]["module"], r["value"][1]) for r in health) == [("http_2xx", "1"), ("tls_platform", "1")]
+    assert sorted((r["metric"]["instance"].rsplit(":", 1)[-1], r["metric"]["module"], r["value"][1]) for r in health) == [
+        ("3000/api/health", "http_2xx", "1"), ("5678/healthz", "http_2xx", "1"), ("8200", "tls_platform", "1")]
     # Each WireGuard peer's last handshake, from the node_exporter timer on the hub.
     hub = _url_on("mgmt-01", f"http://{_hostvars('mgmt-01')['wireguard_address']}:9100/metrics")
     peers = set(re.findall(r'nova_wireguard_latest_handshake_timestamp_seconds\{interface="wg0",peer="([^"]+)"\} [1-9]', hub))
@@ -570,3 +571,63 @@ def test_backups_go_off_the_box_and_the_drill_proves_them() -> None:
     finally:
         _on("db-01", "mv", "/root/app.dump.good", f"{newest}/app.dump")
     assert rc != 0 and "app: table public.orders" in output, output[-3000:]
+
+
+_POST = """
+import json, sys, urllib.error, urllib.request
+url, token, body = sys.argv[1], sys.argv[2], sys.argv[3]
+request = urllib.request.Request(url, data=body.encode(), method="POST", headers={"Content-Type": "application/json"})
+if token:
+    request.add_header("Authorization", "Bearer " + token)
+try:
+    with urllib.request.urlopen(request, timeout=120) as reply:
+        print(reply.status, reply.read().decode())
+except urllib.error.HTTPError as error:
+    print(error.code, error.read().decode())
+"""
+
+
+def _webhook(token: str, body: str) -> tuple[int, str]:
+    url = f"http://{_hostvars('mgmt-01')['wireguard_address']}:5678/webhook/nova-dgx-run"
+    status, _sep, text = _on("mgmt-01", "python3", "-c", _POST, url, token, body).stdout.strip().partition(" ")
+    return int(status), text
+
+
+def test_n8n_publishes_the_workflow_and_its_webhook_refuses_what_it_must() -> None:
+    """A real n8n 2.8.4 from the npm registry's packages (the machine's copy, scripts/npm-mirror) on mgmt-01, as `nova`,
+    on the overlay only, with the workflow the role published. Every refused request is refused by the workflow
+    before its command runs: the runner's locks directory never appears."""
+    import hvac  # pylint: disable=import-outside-toplevel  # only these tests talk to the server
+
+    state = ROOT / ".lab/vault"
+    client = hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                         verify=str(state / "ca.pem"))
+
+    def secret(path: str) -> str:
+        return client.secrets.kv.v2.read_secret_version(path=path, mount_point="nova", raise_on_deleted_version=True)["data"]["data"]["value"]
+
+    token, owner = secret("n8n/webhook-token"), secret("n8n/owner")
+    assert _webhook("", '{"playbook": "site.yml", "limit": "all", "check": false}')[0] == 403
+    assert _webhook("wrong-" + token, '{"playbook": "site.yml", "limit": "all"}')[0] == 403
+    for body, why in (("{}", "playbook is required"), ('{"playbook": "site.yml"}', "limit is required"),
+                      ('{"playbook": "site.yml", "limit": "dgx\'; touch /var/lib/nova-n8n/pwned; \'"}', "limit may only contain"),
+                      ('{"playbook": "site.yml; id", "limit": "dgx"}', "playbook must be"),
+                      ('{"playbook": "site.yml", "limit": "dgx", "check": "false"}', "check must be true or false"),
+                      ('{"playbook": "site.yml", "limit": "dgx", "extra_vars": {"x": 1}}', "unknown field")):
+        status, text = _webhook(token, body)
+        assert status == 400 and why in json.loads(text)["error"] and json.loads(text)["status"] == "error", (body, status, text)
+    assert _on("mgmt-01", "test", "-e", "/var/lib/nova-n8n/pwned", check=False).returncode == 1
+    # n8n listens on the overlay only, and the lab network cannot reach it.
+    lab_address = _hostvars("mgmt-01")["ansible_host"]
+    assert _on("dgx-spark-01", "python3", "-c", _CONNECT, lab_address, "5678").stdout.strip() == "TimeoutError"
+    assert _on("mgmt-01", "python3", "-c", _CONNECT, lab_address, "5678").stdout.strip() == "ConnectionRefusedError"
+    # Its secrets are in no journal file, not in its environment file, unit or folder (n8n's database aside: a request's
+    # headers pass through it while an execution runs, docs/n8n.md), and the folder is the account's alone.
+    journal = pathlib.Path(os.environ.get("NOVA_DGX_JOURNAL_DIR", ROOT / "orchestration_journal"))
+    for value in (token, owner):
+        assert not [str(p) for p in journal.rglob("*") if p.is_file() and value in p.read_text(errors="replace")]
+        assert _on("mgmt-01", "grep", "-rl", "--exclude-dir=.n8n", value, "/etc/nova-n8n", "/etc/systemd/system", "/var/lib/nova-n8n",
+                   check=False).stdout == ""
+    assert _on("mgmt-01", "stat", "-c", "%U %a", "/var/lib/nova-n8n", "/var/lib/nova-n8n/.n8n").stdout.split("\n")[:2] == ["nova 700", "nova 700"]
+    unit = _on("mgmt-01", "systemctl", "show", "nova-n8n", "-p", "User", "-p", "ProtectSystem", "-p", "NoNewPrivileges").stdout
+    assert "User=nova" in unit and "ProtectSystem=strict" in unit and "NoNewPrivileges=yes" in unit, unit

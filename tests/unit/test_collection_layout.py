@@ -14,7 +14,7 @@ import yaml
 from ansible_collections.nova.dgx.plugins.plugin_utils._fleet import ROLES as FLEET_ROLES
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-LAYERS = ["base", "network", "secrets", "gpu", "containers", "data", "monitoring", "model_ops"]
+LAYERS = ["base", "network", "secrets", "gpu", "containers", "data", "monitoring", "model_ops", "automation"]
 ROLES = sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir() and not p.name.startswith("_"))
 CONTENT = [*ROOT.glob("roles/*/tasks/*.yml"), *ROOT.glob("roles/*/handlers/*.yml"), *ROOT.glob("roles/*/defaults/*.yml"),
            *ROOT.glob("roles/*/vars/*.yml"), *ROOT.glob("roles/*/templates/*.j2"), *ROOT.glob("playbooks/*.yml"), ROOT / "site.yml"]

@@ -111,6 +111,10 @@ def test_every_secrets_server_and_the_sites_endpoints_are_probed_through_blackbo
         {"targets": ["git.example.org:443"], "labels": {"host": "git.example.org", "module": "tls_public"}}]
     assert {"target_label": "__address__", "replacement": "10.99.0.12:9115"} in blackbox["relabel_configs"]
     assert {"source_labels": ["module"], "target_label": "__param_module"} in blackbox["relabel_configs"]
+    # n8n's health URL on each control node (group automation)
+    automation = {job["job_name"]: job for job in scrape_configs(HOSTVARS, {**groups, "automation": ["mgmt-01"]}, "mgmt-01")}
+    assert {"targets": ["http://10.99.0.12:5678/healthz"], "labels": {"host": "mgmt-01", "module": "http_2xx"}} in (
+        automation["blackbox"]["static_configs"])
     no_grafana = {**HOSTVARS, "mgmt-01": {**HOSTVARS["mgmt-01"], "grafana_enabled": False}}
     assert "blackbox" not in {job["job_name"] for job in scrape_configs(no_grafana, GROUPS, "mgmt-01")}  # nothing to probe
 
