@@ -24,6 +24,8 @@ from nova_dgx import locks
 
 JOURNAL_ENV = "NOVA_DGX_JOURNAL_DIR"
 IDENT_ENV = "NOVA_DGX_RUNNER_IDENT"
+# A control node's own settings for every run (its account, key, known hosts: roles/n8n), before the request's.
+EXTRA_VARS_ENV = "NOVA_DGX_EXTRA_VARS"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,14 +80,15 @@ def _validate(request: Request, root: pathlib.Path) -> tuple[pathlib.Path, list[
     if not playbook.is_file():
         raise InputError(f"playbook {request.playbook!r} not found (relative paths are taken from {root})")
     cmdline = []
-    for value in request.extra_vars:
+    site = [f"@{os.environ[EXTRA_VARS_ENV]}"] if os.environ.get(EXTRA_VARS_ENV) else []
+    for value in site + list(request.extra_vars):
         if not value.startswith("@"):
             # The value is not quoted back: it may be a secret typed inline.
             raise InputError("--extra-vars: an inline value was refused (not repeated here); pass variables as @file "
                              "(a YAML or JSON file), so they stay out of process lists and artifacts")
         path = pathlib.Path(value[1:]).expanduser().resolve()
         if not path.is_file():
-            raise InputError(f"--extra-vars {value!r}: no such file")
+            raise InputError(f"{EXTRA_VARS_ENV} names {value[1:]!r}: no such file" if value in site else f"--extra-vars {value!r}: no such file")
         cmdline += ["-e", f"@{path}"]
     if request.check:
         cmdline.append("--check")

@@ -15,19 +15,19 @@ INVENTORY = ROOT / "tests/unit/plugins/callback/playbooks/inventory.yml"
 SECRET = "Runner-Planted-Secret-77"
 
 
-def _env(journal: pathlib.Path) -> dict[str, str]:
-    return dict(os.environ, NOVA_DGX_JOURNAL_DIR=str(journal), NOVA_DGX_PROJECT=str(ROOT))
+def _env(journal: pathlib.Path, **extra: str) -> dict[str, str]:
+    return dict(os.environ, NOVA_DGX_JOURNAL_DIR=str(journal), NOVA_DGX_PROJECT=str(ROOT), **extra)
 
 
 def _cli(journal: pathlib.Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "nova_dgx", *args]
 
 
-def _run(journal: pathlib.Path, *args: str, wait: bool = True) -> tuple[int, dict]:
+def _run(journal: pathlib.Path, *args: str, wait: bool = True, env: dict[str, str] | None = None) -> tuple[int, dict]:
     # Runs wait for their hosts: tests on the other xdist worker run on local-a too, and a run they hold is no
     # failure of this one. Only the test of refusal asks not to wait.
     waiting = ["--wait"] if wait and args[:1] == ("run",) else []
-    result = subprocess.run(_cli(journal, *args, *waiting), capture_output=True, text=True, check=False, env=_env(journal), cwd="/",
+    result = subprocess.run(_cli(journal, *args, *waiting), capture_output=True, text=True, check=False, env=_env(journal, **(env or {})), cwd="/",
                             timeout=300)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, result.stdout + result.stderr  # exactly one JSON object
@@ -46,6 +46,19 @@ def test_successful_run(tmp_path: pathlib.Path) -> None:
     assert not (artifacts / "job_events").exists() and not (artifacts / "stdout").exists()
     # ansible-runner's `command` file holds the whole process environment: never kept.
     assert not (artifacts / "command").exists() and (artifacts / "rc").exists()
+
+
+def test_a_control_nodes_settings_file_reaches_every_run(tmp_path: pathlib.Path) -> None:
+    settings = tmp_path / "control.yml"
+    settings.write_text("control_marker: from-the-settings-file\n")
+    code, out = _run(tmp_path, "run", str(HERE / "site_vars.yml"), "-i", str(INVENTORY), "--limit", "local-a",
+                     env={"NOVA_DGX_EXTRA_VARS": str(settings)})
+    assert code == 0 and out["status"] == "successful", out
+    code, out = _run(tmp_path, "run", str(HERE / "site_vars.yml"), "-i", str(INVENTORY), "--limit", "local-a")
+    assert code == 2 and out["status"] == "failed"
+    code, out = _run(tmp_path, "run", str(HERE / "site_vars.yml"), "-i", str(INVENTORY), "--limit", "local-a",
+                     env={"NOVA_DGX_EXTRA_VARS": str(tmp_path / "missing.yml")})
+    assert code == 4 and "NOVA_DGX_EXTRA_VARS names" in out["error"] and "no such file" in out["error"]
 
 
 def test_an_inline_extra_var_is_refused_without_repeating_it(tmp_path: pathlib.Path) -> None:
@@ -117,7 +130,7 @@ def test_journal_command(tmp_path: pathlib.Path) -> None:
 
 
 def _run_raw(journal: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cli(journal, *args), capture_output=True, text=True, check=False, env=_env(journal), cwd="/", timeout=300)
+    return subprocess.run(_cli(journal, *args), capture_output=True, text=True, check=False, env=_env(journal, **(env or {})), cwd="/", timeout=300)
 
 
 def test_unknown_or_misspelt_flags_are_bad_input_with_json(tmp_path: pathlib.Path) -> None:
