@@ -130,7 +130,7 @@ def test_journal_command(tmp_path: pathlib.Path) -> None:
 
 
 def _run_raw(journal: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cli(journal, *args), capture_output=True, text=True, check=False, env=_env(journal, **(env or {})), cwd="/", timeout=300)
+    return subprocess.run(_cli(journal, *args), capture_output=True, text=True, check=False, env=_env(journal), cwd="/", timeout=300)
 
 
 def test_unknown_or_misspelt_flags_are_bad_input_with_json(tmp_path: pathlib.Path) -> None:
