@@ -55,7 +55,7 @@ def provision_errors(mount: t.Any, policies: t.Any, approles: t.Any) -> list[str
         wanted = spec.get("token_policies")
         if not isinstance(wanted, list) or not wanted:
             errors.append(f"{where}.token_policies must list at least one policy")
-        else:
+        elif policies:  # with no policies given, the caller manages AppRoles only: provision checks the server has them
             missing = [p for p in wanted if p not in policies and p != "default"]
             if missing:
                 errors.append(f"{where}.token_policies names {', '.join(map(str, missing))}, which vault_policies does not define")
@@ -131,6 +131,13 @@ def provision(conn: Connection, mount: str, policies: dict[str, str], approles: 
                     api.sys.enable_auth_method("approle")
     for name, spec in sorted(approles.items()):
         wanted = _approle_wanted(spec)
+        for policy in [p for p in wanted["token_policies"] if p not in policies and p != "default"]:
+            with _translated(conn, "read the policy", policy):
+                try:
+                    api.sys.read_policy(policy)
+                except hvac.exceptions.InvalidPath:
+                    raise SecretError(f"the AppRole {name} needs the policy {policy}, which the server does not have: "
+                                      "run the secrets layer (playbooks/secrets.yml) first") from None
         with _translated(conn, "read the AppRole", name):
             try:
                 have_role: dict[str, t.Any] | None = _approle_current(api.auth.approle.read_role(name)["data"])

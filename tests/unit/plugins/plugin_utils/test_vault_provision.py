@@ -76,6 +76,18 @@ def test_another_engine_at_the_mount_is_an_error_not_overwritten(server: DevServ
         provision(Connection(server.url, "", token=server.root_token), "old", {}, {})
 
 
+def test_an_approle_alone_needs_its_policy_on_the_server(server: DevServer) -> None:
+    """A role that manages only its own AppRole (nova.dgx.n8n's control node) names a policy the secrets layer wrote."""
+    conn = Connection(server.url, "", token=server.root_token)
+    alone = {"control-mgmt-01": {"token_policies": ["runner"], "token_ttl": "1h"}}
+    assert provision_errors("alone", {}, alone) == []
+    with pytest.raises(SecretError, match="the AppRole control-mgmt-01 needs the policy runner, which the server does not have"):
+        provision(conn, "alone", {}, alone)
+    provision(conn, "alone", {"runner": 'path "alone/data/*" { capabilities = ["read"] }\n'}, {})
+    assert provision(conn, "alone", {}, alone) == ["approle control-mgmt-01"]
+    assert provision(conn, "alone", {}, alone) == []
+
+
 @pytest.mark.parametrize(("mount", "policies", "approles", "expected"), [
     ("Nova Secrets", {}, {}, "vault_kv_mount must be a mount name"),
     ("nova", {"root": 'path "x" {}'}, {}, "not a policy name this role may manage"),
