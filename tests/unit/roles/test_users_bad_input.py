@@ -33,6 +33,11 @@ def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
         ({"users_sudoers_file": "/etc/sudoers.d/nova.conf"}, "users_sudoers_file must name a file without '.'"),
         ({"users_default_shell": "bash"}, "users_default_shell must be an absolute path"),
         ({"users_groups": [{"name": "ml team"}]}, "users_groups[0]: field 'name' must match"),
+        ({"users_control_hosts": ["ghost-01"]}, "users_control_hosts names ghost-01, not in the inventory"),
+        ({"users_control_hosts": ["target"], "users_control_account": "root"}, "users_control_account must not be root"),
+        ({"users_control_hosts": ["target"], "users_control_home": "/var/lib"}, "users_control_home must be a directory of its own"),
+        ({"users_control_hosts": ["target"], "users_control_home": "var/lib/nova"}, "users_control_home must be an absolute path"),
+        ({"users_control_hosts": ["target"], "users_control_groups": ["ssh users"]}, "users_control_groups[0] must match"),
     ],
 )
 def test_bad_role_settings_fail_before_any_host_is_touched(run_role, variables: dict, expected: str) -> None:
