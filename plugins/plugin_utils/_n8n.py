@@ -19,13 +19,15 @@ _ACCOUNT = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 _PROJECT = re.compile(r"/[A-Za-z0-9_./-]+")
 _PATH = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _SECRET_PATH = re.compile(r"[a-z0-9_-]+(/[a-z0-9_.-]+)+")
+_REVISION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")
+_RELATIVE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # What the role sets itself: an extra variable may not change where n8n listens, its key, or which nodes run.
 OWN_ENVIRONMENT = ("N8N_USER_FOLDER", "N8N_LISTEN_ADDRESS", "N8N_PORT", "N8N_ENCRYPTION_KEY_FILE", "N8N_ENCRYPTION_KEY",
                    "NODES_EXCLUDE", "N8N_PUBLIC_API_DISABLED", "N8N_RUNNERS_BROKER_LISTEN_ADDRESS")
 # The placeholders files/nova-dgx-run.workflow.json carries.
-PLACEHOLDERS = ("__NOVA_PROJECT_DIR__", "__NOTIFY_URL__", "__N8N_CREDENTIAL_ID__", "__N8N_CREDENTIAL_NAME__")
+PLACEHOLDERS = ("__NOVA_RUN_COMMAND__", "__NOTIFY_URL__", "__N8N_CREDENTIAL_ID__", "__N8N_CREDENTIAL_NAME__")
 # What decides whether an import is due: the rest (ids n8n assigns, timestamps, versions) is n8n's own.
 COMPARED = ("name", "nodes", "connections", "settings")
 
@@ -69,6 +71,7 @@ def errors(settings: dict[str, t.Any]) -> list[str]:
     registry = settings.get("n8n_npm_registry")
     if not isinstance(registry, str) or not re.fullmatch(r"https?://\S+/", registry):
         problems.append(f"n8n_npm_registry must be a registry URL ending in / such as https://registry.npmjs.org/, got {shown(registry)}")
+    problems += _control_errors(settings)
     extra = settings.get("n8n_extra_environment")
     if not isinstance(extra, dict):
         problems.append(f"n8n_extra_environment must map variable names to values, got {shown(extra)}")
@@ -79,6 +82,30 @@ def errors(settings: dict[str, t.Any]) -> list[str]:
                                 f" {', '.join(OWN_ENVIRONMENT)})")
             elif not isinstance(value, (str, int, bool)) or "\n" in str(value):
                 problems.append(f"n8n_extra_environment.{name} must be one line of text, got {shown(value)}")
+    return problems
+
+
+def _control_errors(settings: dict[str, t.Any]) -> list[str]:
+    """The control node's settings: which commit, which inventory, where packages come from, the report's timer."""
+    problems = []
+    version = settings.get("n8n_project_version", "")
+    if not isinstance(version, str) or (version and not _REVISION.fullmatch(version)):
+        problems.append(f"n8n_project_version must be '' (the controller's HEAD) or a commit, tag or branch name, got {shown(version)}")
+    inventory = settings.get("n8n_project_inventory", "")
+    if not isinstance(inventory, str) or (inventory and (not _RELATIVE.fullmatch(inventory) or ".." in inventory.split("/"))):
+        problems.append(f"n8n_project_inventory must be '' or a path inside the repository such as inventories/prod, got {shown(inventory)}")
+    keep = integer(settings.get("n8n_project_keep"))
+    if keep is None or not 1 <= keep <= 50:
+        problems.append(f"n8n_project_keep must be a number of releases from 1 to 50, got {shown(settings.get('n8n_project_keep'))}")
+    index = settings.get("n8n_pip_index_url")
+    if not isinstance(index, str) or not re.fullmatch(r"(https?|file)://[^\s'\"]+", index):
+        problems.append(f"n8n_pip_index_url must be a package index URL such as https://pypi.org/simple, got {shown(index)}")
+    calendar = settings.get("n8n_summary_on_calendar")
+    if not isinstance(calendar, str) or not re.fullmatch(r"[A-Za-z0-9 *:,./~-]{1,100}", calendar):
+        problems.append(f"n8n_summary_on_calendar must be a systemd calendar expression such as '*-*-* 06:00:00', got {shown(calendar)}")
+    keep = integer(settings.get("n8n_summary_keep"))
+    if keep is None or not 1 <= keep <= 3650:
+        problems.append(f"n8n_summary_keep must be a number of reports from 1 to 3650, got {shown(settings.get('n8n_summary_keep'))}")
     return problems
 
 
@@ -125,11 +152,11 @@ def environment(settings: dict[str, t.Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def workflow(text: str, project_dir: str, notify_url: str, webhook_path: str, credential_id: str, credential_name: str) -> dict[str, t.Any]:
+def workflow(text: str, run_command: str, notify_url: str, webhook_path: str, credential_id: str, credential_name: str) -> dict[str, t.Any]:
     """The workflow as the role imports it: the placeholders filled (in the parsed JSON, so a value cannot break out of
     a string) and the webhook's path set."""
     document = json.loads(text)
-    values = dict(zip(PLACEHOLDERS, (project_dir, notify_url, credential_id, credential_name)))
+    values = dict(zip(PLACEHOLDERS, (run_command, notify_url, credential_id, credential_name)))
 
     def fill(node: t.Any) -> t.Any:
         if isinstance(node, str):

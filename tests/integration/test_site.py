@@ -580,7 +580,7 @@ request = urllib.request.Request(url, data=body.encode(), method="POST", headers
 if token:
     request.add_header("Authorization", "Bearer " + token)
 try:
-    with urllib.request.urlopen(request, timeout=120) as reply:
+    with urllib.request.urlopen(request, timeout=900) as reply:
         print(reply.status, reply.read().decode())
 except urllib.error.HTTPError as error:
     print(error.code, error.read().decode())
@@ -631,3 +631,83 @@ def test_n8n_publishes_the_workflow_and_its_webhook_refuses_what_it_must() -> No
     assert _on("mgmt-01", "stat", "-c", "%U %a", "/var/lib/nova-n8n", "/var/lib/nova-n8n/.n8n").stdout.split("\n")[:2] == ["nova 700", "nova 700"]
     unit = _on("mgmt-01", "systemctl", "show", "nova-n8n", "-p", "User", "-p", "ProtectSystem", "-p", "NoNewPrivileges").stdout
     assert "User=nova" in unit and "ProtectSystem=strict" in unit and "NoNewPrivileges=yes" in unit, unit
+
+
+_RECEIVER = """
+import http.server, sys
+class Receive(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with open(sys.argv[1], "ab") as out:
+            out.write(body.replace(b"\\n", b" ") + b"\\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", 8765), Receive).serve_forever()
+"""
+
+
+def test_the_control_node_runs_a_check_mode_playbook_for_the_webhook_and_refuses_an_overlap() -> None:
+    """Through the webhook, a check-mode run of the base layer on db-01 from mgmt-01's release, as nova with its own key,
+    known hosts and AppRole. A second request for the same host while it runs is answered 409 busy with the first run's
+    ident; its notification goes to a dead target (nothing listens yet) and its answer is intact. The first run's
+    notification reaches a receiver started meanwhile."""
+    import hvac  # pylint: disable=import-outside-toplevel
+
+    state = ROOT / ".lab/vault"
+    client = hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                         verify=str(state / "ca.pem"))
+    token = client.secrets.kv.v2.read_secret_version(path="n8n/webhook-token", mount_point="nova",
+                                                     raise_on_deleted_version=True)["data"]["data"]["value"]
+    runs = "/var/lib/nova/runner/runs"
+    before = set(_on("mgmt-01", "ls", "-1", runs, check=False).stdout.split())
+    _on("mgmt-01", "rm", "-f", "/root/notify.jsonl")
+    assert _on("mgmt-01", "python3", "-c", _CONNECT, "127.0.0.1", "8765").stdout.strip() == "ConnectionRefusedError"
+    body = '{"playbook": "playbooks/base.yml", "limit": "db-01"}'
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(_webhook, token, body)
+        for _attempt in range(120):  # the run holds db-01 once its private directory exists
+            if set(_on("mgmt-01", "ls", "-1", runs, check=False).stdout.split()) - before or first.done():
+                break
+            time.sleep(1)
+        busy_status, busy_text = _webhook(token, body)
+        subprocess.run(["docker", "exec", "-d", "nova-lab-mgmt-01", "python3", "-c", _RECEIVER, "/root/notify.jsonl"], check=True)
+        status, text = first.result(timeout=900)
+    result, busy = json.loads(text), json.loads(busy_text)
+    assert status == 200 and result["status"] == "successful" and result["check"] is True, text
+    assert result["hosts"] == ["db-01"] and result["stats"]["db-01"]["failed"] == 0 and result["stats"]["db-01"]["unreachable"] == 0
+    assert result["journal_report"].startswith("/var/lib/nova/orchestration_journal/"), result
+    assert busy_status == 409 and busy["status"] == "busy" and busy["busy"]["db-01"].startswith(result["ident"] + " "), busy_text
+    # The run connected as nova with the control node's key (db-01's sshd says so), and its journal is on mgmt-01.
+    assert _on("mgmt-01", "test", "-f", result["journal_report"], check=False).returncode == 0
+    auth = _on("db-01", "journalctl", "-u", "ssh", "--no-pager", "-o", "cat", "--since", "-30min", check=False).stdout
+    assert "Accepted publickey for nova from " + _hostvars("mgmt-01")["ansible_host"] in auth, auth[-2000:]
+    # The first run's notification reached the receiver: what ran, where, how it ended, and its report.
+    for _attempt in range(30):
+        notes = _on("mgmt-01", "cat", "/root/notify.jsonl", check=False).stdout.splitlines()
+        if notes:
+            break
+        time.sleep(1)
+    note = json.loads(notes[-1])
+    assert note["playbook"] == "playbooks/base.yml" and note["limit"] == "db-01" and note["status"] == "successful", note
+    assert note["check"] is True and note["ident"] == result["ident"] and note["journal_report"] == result["journal_report"]
+    # No secret of the control node's in its journal or the runner's artifacts.
+    owner = client.secrets.kv.v2.read_secret_version(path="n8n/owner", mount_point="nova", raise_on_deleted_version=True)["data"]["data"]["value"]
+    secret_id = _on("mgmt-01", "cat", "/var/lib/nova/.vault/secret-id").stdout.strip()
+    for value in (token, owner, secret_id):
+        assert _on("mgmt-01", "grep", "-rlF", value, "/var/lib/nova/orchestration_journal", "/var/lib/nova/runner", check=False).stdout == ""
+    assert _on("mgmt-01", "stat", "-c", "%U %a", "/var/lib/nova/.vault/secret-id", "/var/lib/nova/.ssh/id_ed25519").stdout.split("\n")[:2] == \
+        ["nova 600", "nova 600"]
+    subprocess.run(["docker", "exec", "nova-lab-mgmt-01", "pkill", "-f", "notify.jsonl"], check=False)
+
+
+def test_the_control_nodes_nightly_summary_is_archived_in_its_journal() -> None:
+    """The timer's service, started now: the summary of the control node's journal, as Markdown and JSON."""
+    _on("mgmt-01", "systemctl", "start", "nova-dgx-summary.service")
+    listing = _on("mgmt-01", "ls", "-1", "/var/lib/nova/orchestration_journal/summaries").stdout.split()
+    day = time.strftime("%Y%m%d", time.gmtime())
+    assert f"summary-{day}.md" in listing and f"summary-{day}.json" in listing, listing
+    summary = json.loads(_on("mgmt-01", "cat", f"/var/lib/nova/orchestration_journal/summaries/summary-{day}.json").stdout)
+    assert "playbooks/base.yml" in json.dumps(summary), summary
+    assert _on("mgmt-01", "systemctl", "is-enabled", "nova-dgx-summary.timer").stdout.strip() == "enabled"

@@ -35,8 +35,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(target / "node")
 
 
-def run(node: str, name: str, body: object, earlier: dict | None = None, project: str = "/opt/nova-dgx") -> dict:
-    code = CODE[name].replace("__NOVA_PROJECT_DIR__", project)
+def run(node: str, name: str, body: object, earlier: dict | None = None, command: str = "/usr/local/bin/nova-dgx") -> dict:
+    code = CODE[name].replace("__NOVA_RUN_COMMAND__", command)
     script = (f"const $input = {{first: () => ({{json: {json.dumps(body)}}})}};\n"
               f"const $ = (n) => ({{first: () => ({{json: {json.dumps(earlier or {})}}})}});\n"
               f"const out = (function() {{\n{code}\n}})();\nprocess.stdout.write(JSON.stringify(out));\n")
@@ -83,15 +83,15 @@ def test_a_request_that_is_not_exactly_right_is_refused_before_anything_runs(nod
 def test_check_mode_is_the_default_and_only_false_turns_it_off(node: str) -> None:
     default = validate(node, {"playbook": "site.yml", "limit": "dgx"})
     assert default["valid"] and default["check"] is True
-    assert default["command"].endswith(" .venv/bin/python -m nova_dgx run 'site.yml' --limit='dgx' --check --always-exit-zero")
-    assert default["command"].startswith("cd '/opt/nova-dgx' && exec env -i ")
+    assert default["command"] == ("exec env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 '/usr/local/bin/nova-dgx' run 'site.yml'"
+                                  " --limit='dgx' --check --always-exit-zero")
     real = validate(node, {"playbook": "playbooks/base.yml", "limit": "dgx:&gpu:!dgx-spark-02", "tags": "base_verify", "check": False})
     assert real["check"] is False and "--check" not in real["command"]
     assert "run 'playbooks/base.yml' --limit='dgx:&gpu:!dgx-spark-02' --tags='base_verify' --always-exit-zero" in real["command"]
 
 
-def test_an_unconfigured_project_directory_is_a_server_error(node: str) -> None:
-    out = validate(node, {"playbook": "site.yml", "limit": "dgx"}, project="/opt/nova dgx")
+def test_an_unconfigured_command_is_a_server_error(node: str) -> None:
+    out = validate(node, {"playbook": "site.yml", "limit": "dgx"}, command="/usr/local/bin/nova dgx")
     assert out["valid"] is False and out["httpStatus"] == 500
 
 

@@ -25,7 +25,7 @@ def test_workflow_is_connected_webhook_to_notification() -> None:
             assert all(link["node"] in nodes for link in output)
     assert WORKFLOW["connections"]["Respond with result"]["main"] == [[{"node": "Notify", "type": "main", "index": 0}]]
     command = nodes["Validate request"]["parameters"]["jsCode"]
-    assert "--always-exit-zero" in command and "python -m nova_dgx run" in command
+    assert "--always-exit-zero" in command and "${q(RUN)} run ${q(playbook)}" in command
 
 
 def test_the_doc_describes_the_request_and_the_statuses_the_workflow_uses() -> None:

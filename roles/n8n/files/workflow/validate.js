@@ -1,6 +1,6 @@
 // nova.dgx: check the request before anything runs; build the command from checked values only.
-// The role fills in PROJECT_DIR (an absolute path made of safe characters).
-const PROJECT_DIR = '__NOVA_PROJECT_DIR__';
+// The role fills in RUN (the control node's nova-dgx command: an absolute path made of safe characters).
+const RUN = '__NOVA_RUN_COMMAND__';
 const PLAYBOOK = /^(site\.yml|playbooks\/[a-z0-9_-]+\.yml)$/;
 // Ansible host patterns without spaces, quotes, $ ; ` | & < > ( ) \ / ~ @ or a leading '-'
 // ('&' is allowed: inside single quotes it is only a pattern intersection).
@@ -17,7 +17,7 @@ const refuse = (error, httpStatus = 400) => [{ json: {
   response: { status: 'error', rc: httpStatus === 400 ? 4 : 1, error, playbook: echo(given.playbook), limit: echo(given.limit) },
 } }];
 
-if (!PATHRE.test(PROJECT_DIR)) return refuse('the workflow is not configured (project directory)', 500);
+if (!PATHRE.test(RUN)) return refuse('the workflow is not configured (the nova-dgx command)', 500);
 if (!body || typeof body !== 'object' || Array.isArray(body)) {
   return refuse('the request body must be a JSON object naming playbook and limit (Content-Type: application/json)');
 }
@@ -42,8 +42,8 @@ const check = body.check !== false; // check mode unless the caller says exactly
 
 // Every value is restricted to characters that need no escaping inside single quotes.
 const q = (s) => `'${s}'`;
-let command = `cd ${q(PROJECT_DIR)} && exec env -i HOME="$HOME" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8`
-  + ` .venv/bin/python -m nova_dgx run ${q(playbook)} --limit=${q(limit)}`;
+// nova-dgx runs python -m nova_dgx from the control node's current release with its settings (roles/n8n).
+let command = `exec env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 ${q(RUN)} run ${q(playbook)} --limit=${q(limit)}`;
 if (tags) command += ` --tags=${q(tags)}`;
 if (check) command += ' --check';
 command += ' --always-exit-zero';
