@@ -75,6 +75,8 @@ class RunRecord:
     recap: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     finished: float | None = None
     secret_values: set[str] = dataclasses.field(default_factory=set)
+    # (task uuid, host, start, end, outcome) per result, seconds from the run's start: the timeline.
+    bars: list[tuple[str, str, float, float, str]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._t0 = self.clock()
@@ -104,7 +106,9 @@ class RunRecord:
         task = self.tasks.get(uuid)
         if task is None:
             return
-        task.duration = max(task.duration, self.clock() - task.started)
+        now = self.clock()
+        task.duration = max(task.duration, now - task.started)
+        self.bars.append((uuid, host, task.started - self._t0, now - self._t0, outcome))
         if outcome == "changed":
             self.changes.append((host, uuid, result.get("diff")))
         elif outcome in ("failed", "unreachable"):
@@ -167,6 +171,8 @@ class RunRecord:
                 for task in sorted(self.tasks.values(), key=lambda x: (-x.duration, x.name))[:10]
             ],
             "time_per_role": self._time_per_role(),
+            "timeline": [{**self._task_ref(uuid), "host": host, "start_s": round(start, 3), "end_s": round(end, 3), "result": outcome}
+                         for uuid, host, start, end, outcome in self.bars],
         }
         # Second pass: secrets learnt anywhere are scrubbed from every string.
         masker.scrub(run)  # learn every secret first ...

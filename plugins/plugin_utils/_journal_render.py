@@ -40,7 +40,8 @@ def _yes(value: t.Any) -> str:
     return "yes" if value else "no"
 
 
-def run_markdown(run: RunReport) -> str:
+def run_markdown(run: RunReport, timeline: str = "") -> str:
+    """The run's Markdown report; ``timeline`` names its SVG picture beside it, linked from the header."""
     out = [f"# {run['playbook']}: {run['status']}", ""]
     out += _table(["", ""], [
         ["run", run["id"]],
@@ -54,6 +55,7 @@ def run_markdown(run: RunReport) -> str:
         ["commit", run.get("commit") or "unknown"],
         ["ansible-core", run.get("ansible_core", "")],
         ["started by", run.get("started_by", "")],
+        *([["timeline", f"[{timeline}]({timeline})"]] if timeline else []),
     ])
     hosts = host_order(run)
     out += ["## Recap", ""]

@@ -15,6 +15,7 @@ import time
 import typing as t
 
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_render import index_markdown, run_markdown, summary
+from ansible_collections.nova.dgx.plugins.plugin_utils._journal_timeline import timeline_svg
 from ansible_collections.nova.dgx.plugins.plugin_utils._journal_types import INDEX_ENTRY_KEYS, IndexEntry, RunReport
 
 LOCK_TIMEOUT_S = 30.0
@@ -72,8 +73,12 @@ class Journal:
         """Write the run's report pair, then add it to the index; returns the Markdown report's path."""
         base = self.base_name(run)
         report = self.runs / f"{base}.md"
-        markdown, data = run_markdown(run), json.dumps(run, indent=2, sort_keys=True) + "\n"  # render fully before writing
+        picture = timeline_svg(run) if "timeline" in run else ""
+        markdown = run_markdown(run, f"{base}.svg" if picture else "")
+        data = json.dumps(run, indent=2, sort_keys=True) + "\n"  # render fully before writing
         write_atomic(self.runs / f"{base}.json", data)
+        if picture:
+            write_atomic(self.runs / f"{base}.svg", picture)
         write_atomic(report, markdown)
         with _locked(self.directory / ".index.lock", timeout):
             entries = self.entries()

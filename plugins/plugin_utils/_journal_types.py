@@ -23,6 +23,7 @@ __all__ = [
     "RunReport",
     "TaskRef",
     "TaskTime",
+    "TimelineBar",
 ]
 
 
@@ -65,6 +66,16 @@ class TaskTime(TaskRef):
     seconds: float
 
 
+class TimelineBar(TaskRef):
+    """One task's result on one host: when the task started and when this host's result came, in seconds from the
+    run's start (the timeline picture draws one bar per entry)."""
+
+    host: str
+    start_s: float
+    end_s: float
+    result: t.Literal["ok", "changed", "failed", "skipped", "unreachable"]
+
+
 class RoleTime(t.TypedDict):
     role: str
     seconds: float
@@ -98,6 +109,7 @@ class RunReport(RunMeta):
     checks: list[Check]
     slowest_tasks: list[TaskTime]
     time_per_role: list[RoleTime]
+    timeline: t.NotRequired[list[TimelineBar]]  # reports written before the timeline have none
 
 
 class IndexEntry(t.TypedDict):

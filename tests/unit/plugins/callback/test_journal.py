@@ -209,3 +209,24 @@ def test_secrets_from_vars_files_vault_and_set_fact_never_reach_the_journal(tmp_
     for secret in SECRETS_PLANTED:
         assert secret not in text, f"{secret} leaked into the journal"
     assert "for the value" in json.dumps(run), "a plain word is not masked"
+
+
+def test_the_timeline_has_one_bar_per_task_result_and_its_picture_draws_each(mixed_run) -> None:
+    import xml.etree.ElementTree as ET  # noqa: PLC0415  # only this test reads SVG
+
+    journal = mixed_run[1]
+    (run,) = _runs(journal)
+    bars = run["timeline"]
+    assert all(0 <= bar["start_s"] <= bar["end_s"] <= run["duration_s"] + 0.5 for bar in bars)
+    # Every failure and every change the report lists is a bar of that result, on that host.
+    failed = {(b["host"], b["task"]) for b in bars if b["result"] in ("failed", "unreachable")}
+    assert failed == {(f["host"], f["task"]) for f in run["failures"]}
+    changed = [(b["host"], b["task"]) for b in bars if b["result"] == "changed"]
+    assert sorted(changed) == sorted((h, c["task"]) for h, cs in run["changes"].items() for c in cs)
+    assert {"ok", "changed", "failed", "skipped", "unreachable"} <= {b["result"] for b in bars}
+    (picture,) = (journal / "runs").glob("*.svg")
+    root = ET.fromstring(picture.read_text())  # well-formed
+    rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("class") == "bar"]
+    assert [r.get("data-result") for r in rects] == [b["result"] for b in bars]
+    (report,) = (journal / "runs").glob("*.md")
+    assert f"[{picture.name}]({picture.name})" in report.read_text()
