@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, nova.dgx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A run's timeline as SVG: one lane per host, time left to right, one bar per task result coloured by the result,
+"""A run's timeline as SVG: one lane per host, time left to right, one entry per task result coloured by the result,
 the slowest tasks labelled. Plain SVG 1.1, no script, no external reference: it opens in a browser from the journal."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ __all__ = ["COLOURS", "timeline_svg"]
 
 COLOURS = {"ok": "#4c9a2a", "changed": "#e0a100", "failed": "#c62828", "unreachable": "#6a1b9a", "skipped": "#b0b0b0"}
 _LANE, _BAR, _LEFT, _WIDTH, _TOP = 28, 18, 150, 1200, 44
-_LABELLED = 8  # the slowest results get their task's name beside the bar
+_LABELLED = 8  # the slowest results get their task's name beside the entry
 
 
 def _fmt(seconds: float) -> str:
@@ -24,8 +24,8 @@ def _fmt(seconds: float) -> str:
 def timeline_svg(run: RunReport) -> str:
     """The SVG text for a run's report (its ``timeline``); a report without one gives a picture that says so."""
     bars = list(run.get("timeline") or [])
-    hosts = sorted({bar["host"] for bar in bars})
-    span = max([bar["end_s"] for bar in bars] + [float(run.get("duration_s") or 0.0), 0.001])
+    hosts = sorted({entry["host"] for entry in bars})
+    span = max([entry["end_s"] for entry in bars] + [float(run.get("duration_s") or 0.0), 0.001])
     scale = _WIDTH / span
     height = _TOP + _LANE * max(len(hosts), 1) + 40
     title = f"{run['playbook']} ({run['id']}, {run['started_at']}): {run['status']}, {_fmt(span)}"
@@ -41,17 +41,17 @@ def timeline_svg(run: RunReport) -> str:
         out.append(f'<text x="10" y="{y + _BAR - 5}">{escape(host)}</text>')
         out.append(f'<line x1="{_LEFT}" y1="{y + _BAR + 4}" x2="{_LEFT + _WIDTH}" y2="{y + _BAR + 4}" stroke="#eeeeee"/>')
     slowest = sorted(range(len(bars)), key=lambda i: -(bars[i]["end_s"] - bars[i]["start_s"]))[:_LABELLED]
-    for index, bar in enumerate(bars):
-        y = _TOP + hosts.index(bar["host"]) * _LANE
-        x = _LEFT + bar["start_s"] * scale
-        width = max((bar["end_s"] - bar["start_s"]) * scale, 0.5)
-        name = f"{bar['role'] + ': ' if bar['role'] else ''}{bar['task']}"
-        tip = f"{name} on {bar['host']}: {bar['result']}, {bar['end_s'] - bar['start_s']:.2f} s (from {bar['start_s']:.1f} s)"
-        out.append(f'<rect class="bar" data-result="{bar["result"]}" x="{x:.1f}" y="{y}" width="{width:.1f}" height="{_BAR}" '
-                   f'fill="{COLOURS.get(bar["result"], "#000000")}"><title>{escape(tip)}</title></rect>')
-        if index in slowest and bar["end_s"] - bar["start_s"] >= span / 100:
+    for index, entry in enumerate(bars):
+        y = _TOP + hosts.index(entry["host"]) * _LANE
+        x = _LEFT + entry["start_s"] * scale
+        width = max((entry["end_s"] - entry["start_s"]) * scale, 0.5)
+        name = f"{entry['role'] + ': ' if entry['role'] else ''}{entry['task']}"
+        tip = f"{name} on {entry['host']}: {entry['result']}, {entry['end_s'] - entry['start_s']:.2f} s (from {entry['start_s']:.1f} s)"
+        out.append(f'<rect class="bar" data-result="{entry["result"]}" x="{x:.1f}" y="{y}" width="{width:.1f}" height="{_BAR}" '
+                   f'fill="{COLOURS.get(entry["result"], "#000000")}"><title>{escape(tip)}</title></rect>')
+        if index in slowest and entry["end_s"] - entry["start_s"] >= span / 100:
             out.append(f'<text class="label" x="{x + width + 3:.1f}" y="{y + _BAR - 5}">{escape(name[:60])} '
-                       f'({_fmt(bar["end_s"] - bar["start_s"])})</text>')
+                       f'({_fmt(entry["end_s"] - entry["start_s"])})</text>')
     axis = _TOP + _LANE * max(len(hosts), 1) + 14
     for step in range(6):
         x = _LEFT + _WIDTH * step / 5

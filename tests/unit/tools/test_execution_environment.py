@@ -131,8 +131,8 @@ def _bundled_versions() -> dict[str, str]:
 def test_the_definition_is_version_3_with_a_pinned_base_image() -> None:
     assert EE["version"] == 3
     name = EE["images"]["base_image"]["name"]
-    image, _, digest = name.partition("@")
-    repository, _, tag = image.rpartition("/")[2].partition(":")
+    image, _sep, digest = name.partition("@")
+    repository, _colon, tag = image.rpartition("/")[2].partition(":")
     assert repository and (tag or digest), f"{name} names neither a tag nor a digest"
     assert tag != "latest" and ":latest" not in name
     assert not digest or re.fullmatch(r"sha256:[0-9a-f]{64}", digest)
@@ -182,7 +182,7 @@ def test_the_builder_stage_passes_our_pins_and_packages_through(context: Context
     assert pip == _lines(CONTROL)
     assert bindep == [f"{line}  # from collection user" for line in _lines(BINDEP)]
     # The installed collection carries the development freeze; only the exclusion keeps it out of the image.
-    leaked, _ = _introspect(context, "unexcluded", exclude=False)
+    leaked, _unused = _introspect(context, "unexcluded", exclude=False)
     assert any(line.endswith(f"# from collection {FQCN}") for line in leaked)
 
 

@@ -217,7 +217,7 @@ def test_the_timeline_has_one_bar_per_task_result_and_its_picture_draws_each(mix
     journal = mixed_run[1]
     (run,) = _runs(journal)
     bars = run["timeline"]
-    assert all(0 <= bar["start_s"] <= bar["end_s"] <= run["duration_s"] + 0.5 for bar in bars)
+    assert all(0 <= entry["start_s"] <= entry["end_s"] <= run["duration_s"] + 0.5 for entry in bars)
     # Every failure and every change the report lists is a bar of that result, on that host.
     failed = {(b["host"], b["task"]) for b in bars if b["result"] in ("failed", "unreachable")}
     assert failed == {(f["host"], f["task"]) for f in run["failures"]}
