@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
                                   help="the platform's status from the journal: runs per playbook, drift per host, failures, readiness")
     summary.add_argument("--limit", type=int, default=5, help="runs per playbook and failed runs shown (default 5)")
     summary.add_argument("--export", metavar="FILE", default="", help="also write it to FILE: Markdown, or JSON when FILE ends in .json")
+    ready = commands.add_parser("readiness", allow_abbrev=False,
+                                help="run playbooks/readiness.yml, write the journal's readiness/<date>.md; exit 0 ready, 2 not ready")
+    ready.add_argument("--limit", "-l", default="", help="host pattern (default: the whole fleet)")
+    ready.add_argument("--inventory", "-i", default="", help="inventory source (default: ansible.cfg's, the lab)")
+    ready.add_argument("--extra-vars", "-e", action="append", default=[], metavar="@FILE", help="variables from a YAML/JSON file")
+    ready.add_argument("--wait", action="store_true", help="wait for runs holding the same hosts instead of answering busy")
     alerts = commands.add_parser("alerts", allow_abbrev=False, help="the alert rules a monitoring host loads and where each routes")
     alerts.add_argument("--dry-run", action="store_true", required=True, help="read the repository and the inventory only (required)")
     alerts.add_argument("--host", default=None, help="the monitoring host (default: the first in group monitoring)")
@@ -159,6 +165,19 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _readiness(args: argparse.Namespace) -> int:
+    """One JSON object: the run's outcome with ready, failed_checks and readiness_report; exit 0 ready, 2 not ready."""
+    from nova_dgx import readiness  # pylint: disable=import-outside-toplevel
+
+    try:
+        code, outcome = readiness.run(args.limit, args.inventory, tuple(args.extra_vars), args.wait)
+    except (OSError, ValueError, KeyError) as exc:
+        code, outcome = 1, {"status": "error", "rc": 1, "error": f"readiness: {type(exc).__name__}: {exc}", "playbook": readiness.PLAYBOOK,
+                            "limit": args.limit}
+    print(json.dumps(outcome, sort_keys=True))
+    return code
+
+
 def _alerts(args: argparse.Namespace) -> int:
     """One JSON object: the host, each alert with its group, severity, for, receivers and runbook; exit 1 on an error."""
     from nova_dgx import alerts  # pylint: disable=import-outside-toplevel  # jinja2 and the inventory only for this command
@@ -213,6 +232,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         return _summary(args)
     if args.command == "alerts":
         return _alerts(args)
+    if args.command == "readiness":
+        return _readiness(args)
     if args.command == "dashboards":
         return _dashboards(args)
     request = runner.Request(

@@ -711,3 +711,64 @@ def test_the_control_nodes_nightly_summary_is_archived_in_its_journal() -> None:
     summary = json.loads(_on("mgmt-01", "cat", f"/var/lib/nova/orchestration_journal/summaries/summary-{day}.json").stdout)
     assert "playbooks/base.yml" in json.dumps(summary), summary
     assert _on("mgmt-01", "systemctl", "is-enabled", "nova-dgx-summary.timer").stdout.strip() == "enabled"
+
+
+def _readiness(*args: str) -> tuple[int, dict]:
+    result = subprocess.run([str(BIN / "python"), "-m", "nova_dgx", "readiness", *args], capture_output=True, text=True, check=False,
+                            cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")), timeout=900)
+    return result.returncode, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _red(outcome: dict) -> set[tuple[str, str]]:
+    return {(row["host"], row["check"]) for row in outcome.get("failed_checks", [])}
+
+
+def test_readiness_passes_on_the_converged_lab_and_each_breakage_turns_its_row_red() -> None:
+    """After the drill test planted a corruption, a good drill first (readiness reads the last drill). Then the whole
+    lab is ready; then breakages on db-01 (chrony, PostgreSQL, its WireGuard interface) and on mgmt-01 (Vault sealed,
+    a node exporter stopped) each turn exactly their own row red, with a non-zero exit and a detail."""
+    import hvac  # pylint: disable=import-outside-toplevel
+
+    rc, output, _recap = playbook("playbooks/restore-drill.yml")
+    assert rc == 0, output[-3000:]
+    code, outcome = _readiness()
+    assert code == 0 and outcome["ready"] is True and not outcome["failed_checks"], outcome
+    page = pathlib.Path(outcome["readiness_report"])
+    text = page.read_text()
+    assert text.startswith(f"# Readiness {time.strftime('%Y-%m-%d', time.gmtime())}: READY")
+    for row in ("| db-01 | PostgreSQL answers | pass |", "| mgmt-01 | secrets server unsealed | pass |",
+                "| mgmt-01 | every Prometheus target up | pass |", "| dgx-spark-01 | Docker running | pass |",
+                "| dgx-spark-01 | k3s nodes Ready | pass |", "| dgx-spark-01 | GPU count | skipped |"):
+        assert row in text, (row, text)
+    # db-01: three breakages, three red rows, nothing else.
+    _on("db-01", "systemctl", "stop", "chrony", "postgresql")
+    _on("db-01", "ip", "link", "set", "wg0", "down")
+    try:
+        code, outcome = _readiness("--limit", "db-01")
+    finally:
+        _on("db-01", "systemctl", "start", "chrony", "postgresql")
+        _on("db-01", "systemctl", "restart", "wg-quick@wg0")
+    assert code == 2 and outcome["ready"] is False, outcome
+    assert _red(outcome) == {("db-01", "time synchronised"), ("db-01", "PostgreSQL answers"), ("db-01", "WireGuard peers fresh")}, outcome
+    details = {row["check"]: row["detail"] for row in outcome["failed_checks"]}
+    assert "chronyd does not answer" in details["time synchronised"] and "systemctl status postgresql" in details["PostgreSQL answers"]
+    # mgmt-01: the secrets server sealed and dgx-spark-01's node exporter stopped (Prometheus's row names it).
+    state = ROOT / ".lab/vault"
+    hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),
+                verify=str(state / "ca.pem")).sys.seal()
+    _on("dgx-spark-01", "systemctl", "stop", "node_exporter")
+    try:
+        for _attempt in range(40):  # until Prometheus has scraped it down
+            targets = json.loads(_on("mgmt-01", "python3", "-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                                     f"http://{_hostvars('mgmt-01')['wireguard_address']}:9090/api/v1/targets").stdout)
+            if any(t["health"] != "up" and t["labels"].get("host") == "dgx-spark-01" and t["labels"].get("job") == "node"
+                   for t in targets["data"]["activeTargets"]):
+                break
+            time.sleep(3)
+        code, outcome = _readiness("--limit", "mgmt-01")
+    finally:
+        _on("dgx-spark-01", "systemctl", "start", "node_exporter")
+        _on("mgmt-01", "systemctl", "restart", "openbao")  # the static seal unseals it as it starts
+    assert code == 2 and _red(outcome) == {("mgmt-01", "secrets server unsealed"), ("mgmt-01", "every Prometheus target up")}, outcome
+    details = {row["check"]: row["detail"] for row in outcome["failed_checks"]}
+    assert details["secrets server unsealed"].startswith("sealed") and "dgx-spark-01" in details["every Prometheus target up"], details
