@@ -16,7 +16,7 @@ from ansible_collections.nova.dgx.plugins.plugin_utils._ssh_keys import public_k
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import problem, shown
 from ansible_collections.nova.dgx.plugins.plugin_utils._types import yaml_kind
 
-__all__ = ["account_errors", "device_group_members", "settings_errors"]
+__all__ = ["account_errors", "device_group_members", "group_list_errors", "settings_errors"]
 
 _SUDO_COMMAND = re.compile(r"ALL|/[^,:\n\\]*")
 _STATES = ("present", "absent")
@@ -136,12 +136,14 @@ def settings_errors(groups: object, default_shell: object, sudoers_file: object,
         found = problem(value, kind)
         if found:
             errors.append(f"{name} {found}, got {shown(value)}")
-    if not isinstance(device_groups, list):
-        errors.append(f"users_device_groups must be a list, got {shown(device_groups)}; write it as a YAML list")
-    else:
-        errors += [f"users_device_groups[{pos}] {found}, got {shown(group)}"
-                   for pos, group in enumerate(device_groups) if (found := problem(group, "account name"))]
-    return errors
+    return errors + group_list_errors("users_device_groups", device_groups)
+
+
+def group_list_errors(variable: str, groups: object) -> list[str]:
+    """Problems in a variable that lists group names (users_device_groups, users_control_groups)."""
+    if not isinstance(groups, list):
+        return [f"{variable} must be a list of group names, got {shown(groups)}; write it as a YAML list"]
+    return [f"{variable}[{pos}] {found}, got {shown(group)}" for pos, group in enumerate(groups) if (found := problem(group, "account name"))]
 
 
 def device_group_members(accounts: t.Any, group: str, device_groups: t.Any) -> list[str]:

@@ -10,6 +10,7 @@ import base64
 import re
 import typing as t
 
+from ansible_collections.nova.dgx.plugins.plugin_utils._accounts import group_list_errors
 from ansible_collections.nova.dgx.plugins.plugin_utils._ssh_keys import public_key_error
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import problem, shown
 
@@ -43,12 +44,7 @@ def control_errors(hosts: object, account: object, home: object, groups: object,
         errors.append(f"users_control_home {found}, got {shown(home)}")
     elif str(home).rstrip("/") in ("", "/", "/home", "/var", "/var/lib", "/root", "/etc", "/usr", "/opt"):
         errors.append(f"users_control_home must be a directory of its own (such as /var/lib/nova), not {home}")
-    if not isinstance(groups, list):
-        errors.append(f"users_control_groups must be a list of group names, got {shown(groups)}")
-    else:
-        errors += [f"users_control_groups[{pos}] {found}, got {shown(group)}"
-                   for pos, group in enumerate(groups) if (found := problem(group, "account name"))]
-    return errors
+    return errors + group_list_errors("users_control_groups", groups)
 
 
 def control_authorized_keys(results: t.Any, addresses: t.Any) -> list[str]:
