@@ -20,7 +20,10 @@ def _name(host) -> str:
 def test_every_pair_pings_over_the_overlay(host, peer: str) -> None:
     if peer == _name(host):
         pytest.skip("self")
-    assert host.run(f"ping -c 2 -W 2 {ADDRESSES[peer]}").rc == 0
+    # Six tries two seconds apart: a spoke-to-spoke path through the hub may still be shaking
+    # hands on a loaded machine (CI runs two scenarios at once), and one lost echo is not a fault.
+    tries = f"for try in 1 2 3 4 5 6; do ping -c 1 -W 2 {ADDRESSES[peer]} && exit 0; sleep 2; done; exit 1"
+    assert host.run(tries).rc == 0, f"{_name(host)} cannot reach {peer} over the overlay"
 
 
 def test_peers_and_recent_handshakes(host) -> None:
@@ -32,7 +35,9 @@ def test_peers_and_recent_handshakes(host) -> None:
     assert len(peers) == expected, lines
     for peer in peers:
         assert peer[1] != "(none)", "a preshared key is configured"
-        assert 0 < now - int(peer[4]) < 180, f"stale handshake: {peer}"
+        # 0 means never; a handshake in the same second as `date` gives an age of 0, not a fault.
+        assert peer[4] != "0", f"no handshake ever: {peer}"
+        assert 0 <= now - int(peer[4]) < 180, f"stale handshake: {peer}"
 
 
 def test_private_key_is_private_and_not_in_the_config(host) -> None:
