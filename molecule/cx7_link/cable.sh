@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # TEST HARNESS: cable two Molecule containers back to back, one veth pair per ConnectX-7 port,
 # each end renamed to the port's netdev name inside its container (left down: netplan brings it up).
 #   cable.sh HOST_A HOST_B PORT...

@@ -132,6 +132,38 @@ def _postgresql(probe: Probe | None) -> list[Row]:
     return [_row("PostgreSQL answers", ok, "accepting connections (pg_isready)" if ok else f"pg_isready: {_why(probe)}: systemctl status postgresql")]
 
 
+def _mongodb(probe: Probe | None, server_checks: bool) -> list[Row]:
+    """nova.dgx.mongodb's own probe of mongod and its exporter; the exporter's mongodb_up is the wire-protocol answer."""
+    name, runbook = "MongoDB answers", "docs/runbooks/mongodb.md"
+    state = _json(probe)
+    if not isinstance(state, dict):
+        return [_row(name, False, f"nova-mongodb.py probe did not answer ({_why(probe)}): converge the data layer; {runbook}")]
+    version = " ".join(str(v) for v in state.get("version") or []) or "mongod"
+    listening = [str(a) for a in state.get("listening") or []]
+    if state.get("active") != "active":
+        return [_row(name, False, f"{version} is {state.get('active', '?')}: systemctl status mongod; {runbook}")]
+    if not listening:
+        return [_row(name, False, f"{version} runs but accepts connections on none of its addresses: journalctl -u mongod; {runbook}")]
+    seen = f"{version} active, accepting connections on {', '.join(listening)}"
+    if not server_checks:
+        return [_row(name, True, f"{seen}; the wire-protocol answer is not asked (mongodb_server_checks is false)")]
+    up = str(state.get("exporter_mongodb_up", ""))
+    return [_row(name, up == "1", f"{seen}; its exporter reports mongodb_up {up or '?'}"
+                 + ("" if up == "1" else f" ({state.get('exporter_error', 'it cannot log in')}): docs/runbooks/alerts/MongodbDown.md"))]
+
+
+def _audit(checks: t.Sequence[t.Mapping[str, t.Any]] | None) -> list[Row]:
+    """The security audit's checks (playbooks/tasks/audit.yml) as one row; the clock has a row of its own here."""
+    judged = [c for c in checks or [] if c.get("name") != "clock synchronised"]
+    if not judged:
+        return [_row("security audit green", False, "the audit's probes gave no checks: ansible-playbook playbooks/audit.yml")]
+    failed = [c for c in judged if not c.get("ok") or str(c.get("ok")).lower() == "false"]
+    if not failed:
+        return [_row("security audit green", True, f"{len(judged)} checks pass: " + ", ".join(str(c.get("name")) for c in judged))]
+    shown = "; ".join(f"{c.get('name')} ({str(c.get('detail', '')).strip()[:160]})" for c in failed)
+    return [_row("security audit green", False, f"failing: {shown}: ansible-playbook playbooks/audit.yml; docs/runbooks/security-audit.md")]
+
+
 def _backups(probe: Probe | None, max_age_h: float) -> list[Row]:
     status = _json(probe)
     if not isinstance(status, dict) or not isinstance(status.get("engines"), dict):
@@ -245,6 +277,8 @@ def layer_rows(layer: str, probes: t.Mapping[str, t.Any], settings: t.Mapping[st
         "vault": lambda: _vault(probes.get("health")),
         "postgresql": lambda: _postgresql(probes.get("ready")),
         "backup": lambda: _backups(probes.get("status"), float(settings.get("backup_max_age_h", 26))),
+        "mongodb": lambda: _mongodb(probes.get("probe"), bool(settings.get("server_checks", True))),
+        "audit": lambda: _audit(probes.get("checks")),
         "monitoring": lambda: _prometheus(probes.get("targets"), probes.get("alerts"), list(settings.get("expected_alerts") or [])),
         "docker": lambda: _docker(probes.get("docker")),
         "gpu": lambda: _gpu(probes.get("info"), probes.get("xid"), settings),

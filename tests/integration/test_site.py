@@ -36,10 +36,13 @@ def _lab_is_up() -> bool:
 pytestmark = pytest.mark.skipif(not _lab_is_up(), reason="the lab is not up: run 'make lab-test'")
 
 
-def playbook(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path = ROOT) -> tuple[int, str, dict[str, dict[str, int]]]:
+def playbook(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path = ROOT,
+             mitogen: bool = False) -> tuple[int, str, dict[str, dict[str, int]]]:
+    """ansible-playbook with the project's configuration; ``mitogen`` runs it under the opt-in strategy (scripts/mitogen)."""
     base = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    wrapper = [str(ROOT / "scripts/mitogen")] if mitogen else []
     result = subprocess.run(
-        [str(BIN / "ansible-playbook"), *args], capture_output=True, text=True, check=False, cwd=cwd, env=env or base, timeout=900
+        [*wrapper, str(BIN / "ansible-playbook"), *args], capture_output=True, text=True, check=False, cwd=cwd, env=env or base, timeout=900
     )
     output = result.stdout + result.stderr
     recap = {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"} for m in RECAP.finditer(output)}
@@ -87,8 +90,11 @@ def test_converge_with_the_package_cache_stopped() -> None:
     assert re.fullmatch(r"http://[0-9.]+:3142", proxy_of("db-01")), proxy_of("db-01")
 
 
+# The no-op passes over the whole fleet run under mitogen, the documented opt-in (docs/performance.md (d)), for the CI
+# budget: the first converge, check mode on the fresh fleet and `-l dgx` (the team's command) run Ansible's own
+# strategy, and every role's Molecule idempotence step proves its no-op there.
 def test_second_run_changes_nothing() -> None:
-    rc, output, recap = playbook("site.yml")
+    rc, output, recap = playbook("site.yml", mitogen=True)
     assert rc == 0, output
     assert {host: r["changed"] for host, r in recap.items()} == dict.fromkeys(LAB, 0)
 
@@ -100,9 +106,9 @@ def test_limit_to_dgx_changes_nothing_and_touches_only_the_dgx() -> None:
 
 
 def test_check_diff_on_the_converged_fleet_predicts_nothing() -> None:
-    rc, output, recap = playbook("site.yml", "--check", "--diff")
+    rc, output, recap = playbook("site.yml", "--check", "--diff", mitogen=True)
     assert rc == 0, output
-    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values())
+    assert set(recap) == LAB and all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
 
 
 def _latest_run(name: str, **match: object) -> dict:
@@ -725,7 +731,8 @@ def _red(outcome: dict) -> set[tuple[str, str]]:
 
 def test_readiness_passes_on_the_converged_lab_and_each_breakage_turns_its_row_red() -> None:
     """After the drill test planted a corruption, a good drill first (readiness reads the last drill). Then the whole
-    lab is ready; then breakages on db-01 (chrony, PostgreSQL, its WireGuard interface) and on mgmt-01 (Vault sealed,
+    lab is ready; then breakages on db-01 (chrony, PostgreSQL, mongod, its WireGuard interface, a world-writable file in
+    /etc) and on mgmt-01 (Vault sealed,
     a node exporter stopped) each turn exactly their own row red, with a non-zero exit and a detail."""
     import hvac  # pylint: disable=import-outside-toplevel
 
@@ -738,20 +745,27 @@ def test_readiness_passes_on_the_converged_lab_and_each_breakage_turns_its_row_r
     assert text.startswith(f"# Readiness {time.strftime('%Y-%m-%d', time.gmtime())}: READY")
     for row in ("| db-01 | PostgreSQL answers | pass |", "| mgmt-01 | secrets server unsealed | pass |",
                 "| mgmt-01 | every Prometheus target up | pass |", "| dgx-spark-01 | Docker running | pass |",
-                "| dgx-spark-01 | k3s nodes Ready | pass |", "| dgx-spark-01 | GPU count | skipped |"):
+                "| dgx-spark-01 | k3s nodes Ready | pass |", "| dgx-spark-01 | GPU count | skipped |", "| db-01 | MongoDB answers | pass |",
+                "| db-01 | security audit green | pass |", "| mgmt-01 | security audit green | pass |",
+                "| dgx-spark-01 | security audit green | pass |"):
         assert row in text, (row, text)
-    # db-01: three breakages, three red rows, nothing else.
-    _on("db-01", "systemctl", "stop", "chrony", "postgresql")
+    # db-01: five breakages, five red rows, nothing else (the audit's own clock check is left to the time row).
+    _on("db-01", "systemctl", "stop", "chrony", "postgresql", "mongod")
     _on("db-01", "ip", "link", "set", "wg0", "down")
+    _on("db-01", "install", "-m", "0666", "/dev/null", "/etc/nova-readiness-planted")
     try:
         code, outcome = _readiness("--limit", "db-01")
     finally:
-        _on("db-01", "systemctl", "start", "chrony", "postgresql")
+        _on("db-01", "rm", "-f", "/etc/nova-readiness-planted")
+        _on("db-01", "systemctl", "start", "chrony", "postgresql", "mongod")
         _on("db-01", "systemctl", "restart", "wg-quick@wg0")
     assert code == 2 and outcome["ready"] is False, outcome
-    assert _red(outcome) == {("db-01", "time synchronised"), ("db-01", "PostgreSQL answers"), ("db-01", "WireGuard peers fresh")}, outcome
+    assert _red(outcome) == {("db-01", "time synchronised"), ("db-01", "PostgreSQL answers"), ("db-01", "WireGuard peers fresh"),
+                             ("db-01", "MongoDB answers"), ("db-01", "security audit green")}, outcome
     details = {row["check"]: row["detail"] for row in outcome["failed_checks"]}
     assert "chronyd does not answer" in details["time synchronised"] and "systemctl status postgresql" in details["PostgreSQL answers"]
+    assert "systemctl status mongod" in details["MongoDB answers"]
+    assert "no world-writable files in /etc (/etc/nova-readiness-planted)" in details["security audit green"], details
     # mgmt-01: the secrets server sealed and dgx-spark-01's node exporter stopped (Prometheus's row names it).
     state = ROOT / ".lab/vault"
     hvac.Client(url=f"https://{_hostvars('mgmt-01')['ansible_host']}:8200", token=(state / "token").read_text().strip(),

@@ -133,3 +133,41 @@ def test_layers_not_deployed_are_skipped_with_the_reason() -> None:
     assert set(rows) == {"PostgreSQL layer", "MongoDB layer", "k3s layer"}
     with pytest.raises(ValueError, match="unknown readiness layer"):
         layer_rows("mainframe", {}, {})
+
+
+def _mongod(**state) -> dict:
+    base = {"active": "active", "enabled": "enabled", "version": ["db version v8.0.17"], "listening": ["127.0.0.1", "10.99.0.13"],
+            "exporter_mongodb_up": "1"}
+    return _ok(json.dumps({**base, **state}))
+
+
+@pytest.mark.parametrize(("probe", "server_checks", "ok", "says"), [
+    (_mongod(), True, True, "db version v8.0.17 active, accepting connections on 127.0.0.1, 10.99.0.13; its exporter reports mongodb_up 1"),
+    (_mongod(exporter_mongodb_up="0"), True, False, "mongodb_up 0 (it cannot log in): docs/runbooks/alerts/MongodbDown.md"),
+    (_mongod(exporter_mongodb_up="0"), False, True, "the wire-protocol answer is not asked (mongodb_server_checks is false)"),
+    (_mongod(active="failed"), False, False, "db version v8.0.17 is failed: systemctl status mongod"),
+    (_mongod(listening=[]), True, False, "accepts connections on none of its addresses"),
+    (_ok("", 2, "python3: can't open file"), True, False, "nova-mongodb.py probe did not answer (python3: can't open file): converge the data layer"),
+])
+def test_mongodb_answers(probe: dict, server_checks: bool, ok: bool, says: str) -> None:
+    (row,) = layer_rows("mongodb", {"probe": probe}, {"server_checks": server_checks})
+    assert row["name"] == "MongoDB answers" and row["ok"] is ok
+    assert says in row["detail"], row["detail"]
+
+
+AUDIT = [{"name": "listening sockets", "ok": True, "detail": "non-loopback: tcp/22"},
+         {"name": "firewall default-deny", "ok": True, "detail": "policy drop"},
+         {"name": "clock synchronised", "ok": False, "detail": "chronyc: 506"}]
+
+
+def test_the_security_audit_is_one_row_and_leaves_the_clock_to_its_own_row() -> None:
+    (row,) = layer_rows("audit", {"checks": AUDIT}, {})
+    assert row == {"name": "security audit green", "ok": True, "detail": "2 checks pass: listening sockets, firewall default-deny",
+                   "skipped_because": ""}
+    planted = AUDIT + [{"name": "no world-writable files in /etc", "ok": False, "detail": "/etc/nova-planted"}]
+    (row,) = layer_rows("audit", {"checks": planted}, {})
+    assert not row["ok"]
+    assert row["detail"] == ("failing: no world-writable files in /etc (/etc/nova-planted): ansible-playbook playbooks/audit.yml; "
+                             "docs/runbooks/security-audit.md")
+    (row,) = layer_rows("audit", {"checks": []}, {})
+    assert not row["ok"] and "gave no checks" in row["detail"]
