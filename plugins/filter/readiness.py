@@ -5,7 +5,8 @@
 
 ``probes | nova.dgx.readiness_host(settings)``: the rows every host has (time, disk, certificates, WireGuard).
 ``probes | nova.dgx.readiness_layer(layer, settings)``: the rows of one layer (vault, postgresql, backup, monitoring,
-docker, gpu, k3s, nemo). ``groups | nova.dgx.readiness_absent``: a skipped row per layer not deployed.
+docker, gpu, k3s, nemo, mongodb, audit). ``groups | nova.dgx.readiness_absent``: a skipped row per layer not deployed.
+``hosts | nova.dgx.readiness_verdict(hostvars)``: the hosts never judged and each host's failed rows.
 Each row is a nova.dgx.checks row: name, ok, detail, skipped_because.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._readiness import absent_rows, host_rows, layer_rows
+from ansible_collections.nova.dgx.plugins.plugin_utils._readiness import absent_rows, host_rows, layer_rows, verdict
 
 
 def readiness_host(probes: t.Mapping[str, t.Any], settings: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
@@ -28,4 +29,5 @@ class FilterModule:
     """nova.dgx readiness filters."""
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
-        return {"readiness_host": readiness_host, "readiness_layer": readiness_layer, "readiness_absent": absent_rows}
+        return {"readiness_host": readiness_host, "readiness_layer": readiness_layer, "readiness_absent": absent_rows,
+                "readiness_verdict": verdict}

@@ -14,7 +14,7 @@ from ansible_collections.nova.dgx.plugins.plugin_utils._accounts import group_li
 from ansible_collections.nova.dgx.plugins.plugin_utils._ssh_keys import public_key_error
 from ansible_collections.nova.dgx.plugins.plugin_utils._validate import problem, shown
 
-__all__ = ["control_authorized_keys", "control_errors"]
+__all__ = ["control_addresses", "control_authorized_keys", "control_errors"]
 
 # What may stand in a from="..." pattern list: addresses and host names, no quotes, commas or spaces.
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.:%-]{1,253}$")
@@ -45,6 +45,17 @@ def control_errors(hosts: object, account: object, home: object, groups: object,
     elif str(home).rstrip("/") in ("", "/", "/home", "/var", "/var/lib", "/root", "/etc", "/usr", "/opt"):
         errors.append(f"users_control_home must be a directory of its own (such as /var/lib/nova), not {home}")
     return errors + group_list_errors("users_control_groups", groups)
+
+
+def control_addresses(hosts: t.Any, hostvars: t.Any) -> dict[str, list[str]]:
+    """The addresses each control node connects from: its inventory address (ansible_host, else its name) and its
+    WireGuard address, without blanks or repeats. One rule for the users role's from="..." and n8n's AppRole CIDRs."""
+    found: dict[str, list[str]] = {}
+    for host in hosts or []:
+        facts = hostvars[host] if host in hostvars else {}
+        addresses = [str(facts.get("ansible_host") or host), str(facts.get("wireguard_address") or "")]
+        found[str(host)] = list(dict.fromkeys(a for a in addresses if a))
+    return found
 
 
 def control_authorized_keys(results: t.Any, addresses: t.Any) -> list[str]:

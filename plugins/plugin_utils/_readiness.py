@@ -11,7 +11,7 @@ import json
 import re
 import typing as t
 
-__all__ = ["LAYERS", "absent_rows", "host_rows", "layer_rows"]
+__all__ = ["JUDGED", "LAYERS", "absent_rows", "host_rows", "layer_rows", "verdict"]
 
 # The groups whose layers readiness checks, and what the layer is called in a skipped row.
 LAYERS = {"vault": "secrets server", "postgres": "PostgreSQL", "mongodb": "MongoDB", "monitoring": "monitoring", "wireguard": "WireGuard",
@@ -296,3 +296,25 @@ def absent_rows(groups: t.Mapping[str, t.Any]) -> list[Row]:
     if not absent:
         return [_row("every layer deployed", True, "each of " + ", ".join(LAYERS) + " has hosts")]
     return [_row(f"{label} layer", True, "", f"not deployed: no host in group {group}") for group, label in absent]
+
+
+# The registered results of playbooks/readiness.yml's judging tasks, in play order; the first is every host's own.
+JUDGED = ("_readiness_rows_host", "_readiness_rows_vault", "_readiness_rows_data", "_readiness_rows_monitoring",
+          "_readiness_rows_dgx", "_readiness_rows_k3s")
+
+
+def verdict(hosts: t.Iterable[str], hostvars: t.Mapping[str, t.Any]) -> dict[str, list[str]]:
+    """The verdict over the judged hosts: ``gone`` lists hosts without their first judgement (unreachable), ``unready``
+    one "host: row, row" entry per host with a failed row, in play order."""
+    gone: list[str] = []
+    unready: list[str] = []
+    for host in hosts:
+        registered = hostvars[host] if host in hostvars else {}
+        if not isinstance(registered.get(JUDGED[0]), t.Mapping):
+            gone.append(str(host))
+            continue
+        failed = [str(row.get("name")) for key in JUDGED for row in (registered.get(key) or {}).get("checks") or []
+                  if isinstance(row, t.Mapping) and row.get("result") == "fail"]
+        if failed:
+            unready.append(f"{host}: {', '.join(failed)}")
+    return {"gone": gone, "unready": unready}

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._control_keys import control_authorized_keys, control_errors
+from ansible_collections.nova.dgx.plugins.plugin_utils._control_keys import control_addresses, control_authorized_keys, control_errors
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEufAr3CFlZnhNApZIW0GNwZv/huboaljOK4gi/Kp6hy nova@mgmt-01"
 
@@ -55,3 +55,15 @@ def test_settings(arguments: tuple, expected: str | None) -> None:
         assert errors == []
     else:
         assert any(expected in error for error in errors), errors
+
+
+def test_a_control_node_connects_from_its_inventory_address_and_its_overlay_address() -> None:
+    hostvars = {"mgmt-01": {"ansible_host": "172.31.240.12", "wireguard_address": "10.99.0.12"},
+                "mgmt-02": {"wireguard_address": ""},
+                "mgmt-03": {"ansible_host": "10.99.0.13", "wireguard_address": "10.99.0.13"}}
+    assert control_addresses(["mgmt-01", "mgmt-02", "mgmt-03"], hostvars) == {
+        "mgmt-01": ["172.31.240.12", "10.99.0.12"],  # both, inventory address first
+        "mgmt-02": ["mgmt-02"],  # no ansible_host: its name, as Ansible connects to it; no blank overlay address
+        "mgmt-03": ["10.99.0.13"],  # one address, once
+    }
+    assert control_addresses([], hostvars) == {}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._readiness import absent_rows, host_rows, layer_rows
+from ansible_collections.nova.dgx.plugins.plugin_utils._readiness import absent_rows, host_rows, layer_rows, verdict
 
 NOW = 1_780_000_000  # 2026-05-28T20:26:40Z
 TRACKING = "A29FC87B,162.159.200.123,3,1764931200.1,-0.000120,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,Normal"
@@ -171,3 +171,19 @@ def test_the_security_audit_is_one_row_and_leaves_the_clock_to_its_own_row() -> 
                              "docs/runbooks/security-audit.md")
     (row,) = layer_rows("audit", {"checks": []}, {})
     assert not row["ok"] and "gave no checks" in row["detail"]
+
+
+def _judged(*rows: tuple[str, str]) -> dict:
+    return {"checks": [{"name": name, "result": result} for name, result in rows]}
+
+
+def test_the_verdict_names_each_hosts_failed_rows_in_play_order_and_the_hosts_never_judged() -> None:
+    hostvars = {
+        "db-01": {"_readiness_rows_host": _judged(("time synchronised", "fail"), ("disk free", "pass")),
+                  "_readiness_rows_data": _judged(("PostgreSQL answers", "fail"), ("MongoDB answers", "skipped"))},
+        "mgmt-01": {"_readiness_rows_host": _judged(("time synchronised", "pass")), "_readiness_rows_vault": _judged(("secrets server unsealed", "pass"))},
+        "gpu-02": {"ansible_host": "192.0.2.40"},  # unreachable: the first play never judged it
+    }
+    assert verdict(["db-01", "mgmt-01", "gpu-02", "gone-99"], hostvars) == {
+        "gone": ["gpu-02", "gone-99"], "unready": ["db-01: time synchronised, PostgreSQL answers"]}
+    assert verdict(["mgmt-01"], hostvars) == {"gone": [], "unready": []}
