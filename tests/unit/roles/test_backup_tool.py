@@ -99,6 +99,11 @@ def server() -> t.Iterator[dict[str, t.Any]]:
         INSERT INTO items SELECT g, jsonb_build_object('n', g), json_build_object('n', g), point(g, g) FROM generate_series(1, 500) g;
         CREATE SCHEMA audit;
         CREATE TABLE audit.events (at timestamptz, what text);
+        -- A parent's rows include its child's, whose data pg_restore loads after the parent's.
+        CREATE TABLE audit.base (n int);
+        CREATE TABLE audit.child (extra text) INHERITS (audit.base);
+        INSERT INTO audit.base VALUES (1);
+        INSERT INTO audit.child VALUES (2, 'two');
         SELECT lo_from_bytea(0, '\\x6e6f7661'::bytea);
     """)
     yield {"base": base, "sock": sock, "port": port, "data": data}
@@ -171,6 +176,8 @@ def test_the_drill_restores_from_restic_and_matches_the_manifest(config: dict[st
     assert rc == 0 and result["ok"], result
     assert result["source"] == "restic" and [d["database"] for d in result["databases"]] == ["app"]
     assert result["databases"][0]["problems"] == []
+    # Every plain table was hashed while pg_restore went on (the parent audit.base only at the end).
+    assert result["databases"][0]["hashed_while_restoring"] == 4, result
     assert not pathlib.Path(config["drill"]["dir"]).exists()  # the scratch instance and its files are gone
     assert 'nova_backup_drill_last_run_ok{engine="postgresql"} 1' in pathlib.Path(config["status_file"]).read_text()
 
@@ -208,6 +215,33 @@ def test_a_row_changed_after_the_dump_fails_the_drill_on_the_content_hash(config
     assert drilled["ok"] is False and drilled["problems"] == []
     assert drilled["databases"][0]["problems"] == [
         f"app: table public.orders: content hash differs from the manifest of set {set_dir.name} (rows equal: 20000)"]
+
+
+def test_the_drill_hands_a_table_over_only_once_pg_restore_has_moved_past_its_data(tmp_path: pathlib.Path) -> None:
+    lines = ['pg_restore: creating TABLE "public.a"', 'pg_restore: processing data for table "public.a"',
+             "pg_restore: NOTICE:  something the server said during the COPY",
+             'pg_restore: processing data for table "odd.name with ""quotes"""',
+             "pg_restore: from TOC entry 3347; 0 16392 TABLE DATA x postgres",
+             'pg_restore: error: COPY failed for table "x": ERROR:  boom',
+             'pg_restore: creating CONSTRAINT "public.a a_pkey"',
+             'pg_restore: processing data for table "public.last"']
+    script = tmp_path / "fake_restore.py"
+    script.write_text("import sys, time\n"
+                      f"for line in {lines!r}:\n"
+                      "    print(line, file=sys.stderr, flush=True)\n"
+                      "    time.sleep(0.02)\n"
+                      "sys.exit(1)\n")
+    seen: list[tuple[str, int]] = []
+
+    class Recorder:
+        def loaded(self, qualified: str) -> None:
+            seen.append((qualified, len(seen)))
+
+    returncode, stderr = nova_backup.restore_hashing([sys.executable, str(script)], Recorder())
+    assert returncode == 1 and stderr == lines
+    # a: not at the server's notice, only at the next entry; the odd name when the constraint starts;
+    # the last table is left to finish(), which hashes it after the restore.
+    assert [name for name, _order in seen] == ["public.a", 'odd.name with ""quotes""']
 
 
 @needs_server
