@@ -82,7 +82,7 @@ sanity: venv
 # A file's tests stay in one worker: the runner's tests share the project's host locks (.runner/).
 NOVA_UNIT_JOBS ?= 2
 unit: venv
-	pytest -q -n $(NOVA_UNIT_JOBS) --dist loadfile tests/unit
+	pytest -q -n $(NOVA_UNIT_JOBS) --dist loadfile --durations=15 tests/unit
 
 # Two scenarios at a time (NOVA_MOLECULE_JOBS); one: scripts/molecule-all NAME.
 molecule: setup
@@ -99,9 +99,12 @@ lab-test: setup
 TIMINGS := $(CURDIR)/build/timings.tsv
 export NOVA_DGX_TIMINGS := $(TIMINGS)
 test: venv
-	@rm -f $(TIMINGS); mark="$$(scripts/package-cache mark)"; status=0; \
-	for stage in setup lint sanity unit molecule lab-test; do \
-	  scripts/timings run $$stage -- $(MAKE) --no-print-directory $$stage || { status=1; break; }; \
+	@rm -f $(TIMINGS); scripts/timings begin; mark="$$(scripts/package-cache mark)"; status=0; \
+	for stage in setup "lint sanity" unit molecule lab-test; do \
+	  case "$$stage" in \
+	    *" "*) scripts/timings together $$stage || { status=1; break; } ;; \
+	    *) scripts/timings run $$stage -- $(MAKE) --no-print-directory $$stage || { status=1; break; } ;; \
+	  esac; \
 	done; \
 	scripts/timings report; scripts/package-cache stats "$$mark"; exit $$status
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
+import yaml
 
-from ansible_collections.nova.dgx.plugins.plugin_utils._readiness import absent_rows, host_rows, layer_rows, verdict
+from ansible_collections.nova.dgx.plugins.plugin_utils._readiness import JUDGED, absent_rows, host_rows, layer_rows, verdict
+
+ROOT = pathlib.Path(__file__).resolve().parents[4]
 
 NOW = 1_780_000_000  # 2026-05-28T20:26:40Z
 TRACKING = "A29FC87B,162.159.200.123,3,1764931200.1,-0.000120,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,Normal"
@@ -187,3 +191,18 @@ def test_the_verdict_names_each_hosts_failed_rows_in_play_order_and_the_hosts_ne
     assert verdict(["db-01", "mgmt-01", "gpu-02", "gone-99"], hostvars) == {
         "gone": ["gpu-02", "gone-99"], "unready": ["db-01: time synchronised, PostgreSQL answers"]}
     assert verdict(["mgmt-01"], hostvars) == {"gone": [], "unready": []}
+
+
+def test_the_verdict_reads_every_row_list_readiness_registers_and_nothing_else() -> None:
+    # A new judging play in readiness.yml registers its rows as _readiness_rows_<layer>; unless JUDGED
+    # names it, its red rows would never fail the verdict.
+    plays = yaml.safe_load((ROOT / "playbooks/readiness.yml").read_text())
+
+    def registers(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["register"]] if isinstance(node.get("register"), str) else []
+            return found + [name for value in node.values() for name in registers(value)]
+        return [name for value in node for name in registers(value)] if isinstance(node, list) else []
+
+    row_lists = [name for name in registers(plays) if name.startswith("_readiness_rows")]
+    assert sorted(row_lists) == sorted(JUDGED) and len(set(row_lists)) == len(row_lists), row_lists
