@@ -63,12 +63,18 @@ SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"""
 # The scratch instance is thrown away after the drill, so it runs as a bulk load would: no fsync,
 # no full-page images, WAL at its minimum, no autovacuum to compete with the restore and the hash,
-# no JIT for the few long scans of the comparison. Memory settings stay PostgreSQL's defaults: the
-# live server shares the host.
+# no JIT for the few long scans of the comparison, and room for the restore's WAL (scratch_wal_mb)
+# so that no checkpoint interrupts it. Memory settings stay PostgreSQL's defaults: the live server
+# shares the host.
 SCRATCH_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off", "wal_level=minimal", "max_wal_senders=0",
-                    "archive_mode=off", "autovacuum=off", "jit=off")
+                    "archive_mode=off", "autovacuum=off", "jit=off", "checkpoint_timeout=1h")
+# What a drill keeps in its directory between runs: the marker, and a cluster fresh from initdb that
+# each drill copies (initdb again only when the server's version or the options change).
+DRILL_KEEP = (".nova-drill", "template")
 # pg_restore -v names each TOC entry before it works on it: the line after "processing data for
 # table X" is printed once X's COPY has ended.
+# A line of pg_restore -l: "<dump id>; <catalog oid> <object oid> <type> <schema> <name> <owner>".
+RESTORE_LIST_ENTRY = re.compile(r"^\d+; \d+ \d+ (.*)$")
 RESTORE_DATA = re.compile(r'^pg_restore: processing data for table "(.+)"$')
 RESTORE_ENTRY = re.compile(r"^pg_restore: (processing data for table|processing item|creating|executing|restoring|setting owner|"
                            r"connecting to|dropping|disabling|enabling|implied)")
@@ -638,9 +644,16 @@ def drill_refusals(config: dict[str, t.Any]) -> list[str]:
     return problems
 
 
-def drill_space_problem(config: dict[str, t.Any]) -> str:
-    """The scratch copy needs room for the fetched set and the restored databases; on the live server's
-    filesystem a full disk would stop the live server, so a drill that might not fit does not start."""
+def scratch_wal_mb(live: int) -> int:
+    """max_wal_size of the scratch instance: the restored databases' size, so that the restore's WAL
+    (about as much as its data) never forces a checkpoint, within 1 to 8 GiB."""
+    return max(1024, min(8192, -(-live >> 20)))
+
+
+def drill_space_problem(config: dict[str, t.Any]) -> tuple[str, int]:
+    """The scratch copy needs room for the fetched set, the restored databases and their WAL; on the live
+    server's filesystem a full disk would stop the live server, so a drill that might not fit does not
+    start. Returns the problem ("" when none) and the scratch instance's max_wal_size in MiB."""
     pg = config["postgresql"]
     conn = connect(pg, "postgres")
     try:
@@ -652,15 +665,17 @@ def drill_space_problem(config: dict[str, t.Any]) -> str:
         conn.close()
     sets = complete_sets(pathlib.Path(config["backup_dir"], "postgresql"))
     set_bytes = sum(p.stat().st_size for p in sets[-1].iterdir() if p.is_file()) if sets else live
-    need = int(live * 1.2) + 2 * set_bytes + (64 << 20)
+    wal_mb = scratch_wal_mb(live)
+    need = int(live * 1.2) + 2 * set_bytes + (wal_mb << 20) + (64 << 20)
     directory = pathlib.Path(config["drill"]["dir"]).resolve()
     existing = next(p for p in [directory, *directory.parents] if p.exists())
     stats = os.statvfs(existing)
     free = stats.f_bavail * stats.f_frsize
     if free < need:
-        return (f"the drill needs about {need >> 20} MiB in {existing} (the databases, {live >> 20} MiB, restored once, and the set"
-                f" fetched), and {free >> 20} MiB are free: free space there or set backup_drill_dir to a larger filesystem")
-    return ""
+        return (f"the drill needs about {need >> 20} MiB in {existing} (the databases, {live >> 20} MiB, restored once, their WAL"
+                f" and the set fetched), and {free >> 20} MiB are free: free space there or set backup_drill_dir to a larger filesystem",
+                wal_mb)
+    return "", wal_mb
 
 
 def fetch_set(config: dict[str, t.Any], engine: str, wanted: str | None, source: str, scratch: pathlib.Path) -> pathlib.Path:
@@ -701,6 +716,59 @@ def stop_scratch(data: pathlib.Path, process: subprocess.Popen[bytes] | None) ->
             process.wait(timeout=10)
 
 
+def clear_scratch(scratch: pathlib.Path) -> None:
+    """Remove what a drill left in its directory, except what DRILL_KEEP names."""
+    if not scratch.is_dir():
+        return
+    for entry in scratch.iterdir():
+        if entry.name in DRILL_KEEP:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+
+
+def template_cluster(pg: dict[str, t.Any], owner: str, scratch: pathlib.Path, data: pathlib.Path) -> tuple[subprocess.Popen[str], str, bool]:
+    """Start making the scratch data directory: a copy of scratch/template, a cluster that initdb made
+    once for this server version and these options. When the template is missing or stale, initdb
+    (re)makes it first. Returns the running process (it runs while the set is checked;
+    ``finish_template`` waits for it), the stamp the template carries, and whether it is initdb."""
+    options = ["--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"]
+    version = subprocess.run([f"{pg['bin']}/postgres", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    stamp = json.dumps({"version": version, "initdb": options, "owner": owner})
+    template = scratch / "template"
+    with contextlib.suppress(OSError):
+        if (template / "stamp").read_text() == stamp and (template / "data" / "PG_VERSION").is_file():
+            return copy_template(scratch, data), stamp, False
+    shutil.rmtree(template, ignore_errors=True)
+    shutil.rmtree(scratch / "template.new", ignore_errors=True)
+    (scratch / "template.new").mkdir(mode=0o700)
+    shutil.chown(scratch / "template.new", owner)
+    initdb = ["runuser", "-u", owner, "--", f"{pg['bin']}/initdb", *options, "-D", str(scratch / "template.new" / "data")]
+    return subprocess.Popen(initdb, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), stamp, True  # pylint: disable=consider-using-with
+
+
+def copy_template(scratch: pathlib.Path, data: pathlib.Path) -> subprocess.Popen[str]:
+    # cp -a keeps the owner, the modes and the 0700 data directory initdb made.
+    return subprocess.Popen(["cp", "-a", str(scratch / "template" / "data"), str(data)],  # pylint: disable=consider-using-with
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_template(started: tuple[subprocess.Popen[str], str, bool], scratch: pathlib.Path, data: pathlib.Path) -> None:
+    """Wait for what ``template_cluster`` started; after an initdb, publish the template atomically and copy it."""
+    process, stamp, initdb = started
+    _out, errors = process.communicate()
+    if process.returncode != 0:
+        what = "initdb of the scratch instance's template in" if initdb else "copying the scratch instance's template to"
+        raise BackupError(f"{what} {scratch / 'template.new' if initdb else data} failed: {errors.strip()[-300:]}")
+    if initdb:
+        write_atomic(scratch / "template.new" / "stamp", stamp, 0o600)
+        (scratch / "template.new").rename(scratch / "template")
+        finish_template((copy_template(scratch, data), stamp, False), scratch, data)
+
+
 def check_set(set_dir: pathlib.Path, problems: list[str]) -> tuple[dict[str, t.Any], set[str]]:
     """SET.json of a fetched set, and the names of its files that are missing or differ from their SHA-256 (each added to problems)."""
     listing = json.loads((set_dir / "SET.json").read_text())
@@ -720,16 +788,18 @@ def check_set(set_dir: pathlib.Path, problems: list[str]) -> tuple[dict[str, t.A
 def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str, t.Any]:
     resolve_server(config["postgresql"])
     refused = drill_refusals(config)
+    wal_mb = 1024
     if not refused:
-        refused = [problem for problem in [drill_space_problem(config)] if problem]
+        problem, wal_mb = drill_space_problem(config)
+        refused = [problem] if problem else []
     if refused:
         raise BackupError("; ".join(refused))
     pg, drill = config["postgresql"], config["drill"]
     scratch = pathlib.Path(drill["dir"]).resolve()
     owner = drill.get("user", "postgres")
     port = int(drill["port"])
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True, mode=0o700)
+    clear_scratch(scratch)
+    scratch.mkdir(parents=True, mode=0o700, exist_ok=True)
     (scratch / ".nova-drill").touch()
     shutil.chown(scratch, owner)
     result: dict[str, t.Any] = {"engine": "postgresql", "source": source, "problems": [], "databases": []}
@@ -742,20 +812,17 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         result["fetch_seconds"] = round(time.monotonic() - timer, 3)
         # Clients run as root (they read the root-only set); the scratch socket is 0700 and trusts its callers.
         scratch_pg = {**pg, "socket": str(scratch), "port": port, "user": "postgres", "run_as": ""}
-        # initdb runs while the set's SHA-256s are checked (hashlib leaves the other core to it).
-        initdb = ["runuser", "-u", owner, "--", f"{pg['bin']}/initdb", "--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--locale=C.UTF-8", "-D", str(data)]
-        made = subprocess.Popen(initdb, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+        # The scratch data directory is copied from the template (made first if missing or stale) while the
+        # set's SHA-256s are checked: hashlib leaves the other core to cp and initdb.
+        making = template_cluster(pg, owner, scratch, data)
         try:
             listing, damaged = check_set(set_dir, result["problems"])
         finally:
-            _made_out, made_errors = made.communicate()
+            finish_template(making, scratch, data)
         globals_sql = (set_dir / "globals.sql").read_text() if (set_dir / "globals.sql").is_file() else ""
         if re.search(r"^CREATE TABLESPACE", globals_sql, re.M):
             raise BackupError(f"set {set_dir.name}: globals.sql creates tablespaces, which point at live paths; restore it by hand")
-        if made.returncode != 0:
-            raise BackupError(f"initdb of the scratch instance in {data} failed: {made_errors.strip()[-300:]}")
-        settings = [value for setting in SCRATCH_SETTINGS for value in ("-c", setting)]
+        settings = [value for setting in (*SCRATCH_SETTINGS, f"max_wal_size={wal_mb}MB") for value in ("-c", setting)]
         with (scratch / "postgres.log").open("wb") as log:
             process = subprocess.Popen(  # pylint: disable=consider-using-with
                 ["runuser", "-u", owner, "--", f"{pg['bin']}/postgres", "-D", str(data), "-c", f"port={port}", "-c", "listen_addresses=",
@@ -773,6 +840,8 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         check.close()
         if int(found_port) != port or pathlib.Path(found_dir).resolve() != data:
             raise BackupError(f"connected to port {found_port}, {found_dir}: not the scratch instance; the drill stops")
+        # From the set fetched to the scratch instance answering: the set's SHA-256s, the template, the start.
+        result["scratch_seconds"] = round(time.monotonic() - timer - result["fetch_seconds"], 3)
         if globals_sql:
             loaded = subprocess.run([*client(scratch_pg, "psql"), "-X", "-q", "-h", str(scratch), "-p", str(port), "-U", "postgres",
                                      "-d", "postgres", "-f", str(set_dir / "globals.sql")], capture_output=True, text=True, check=False)
@@ -781,8 +850,10 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         for database in listing["databases"]:
             result["databases"].append(drill_database(scratch_pg, set_dir, database, damaged))
     finally:
+        stopping = time.monotonic()
         stop_scratch(data, process)
-        shutil.rmtree(scratch, ignore_errors=True)
+        clear_scratch(scratch)
+        result["cleanup_seconds"] = round(time.monotonic() - stopping, 3)
     result["ok"] = not result["problems"] and bool(result["databases"]) and all(item["ok"] for item in result["databases"])
     return result
 
@@ -870,6 +941,38 @@ class LoadedHashes:
         return sorted(hashed + (parallel_hashes(self.pg, self.database, rest) if rest else []), key=lambda entry: entry["name"])
 
 
+def restore_order(listing: str, tables: list[dict[str, t.Any]]) -> str | None:
+    """A ``pg_restore -L`` list that loads the tables largest first (by the manifest's rows) and adds
+    their PRIMARY KEY, UNIQUE and EXCLUDE constraints in the same order; None keeps the archive's order.
+
+    An early hash holds ACCESS SHARE on its table, which such a constraint (ALTER TABLE, ACCESS
+    EXCLUSIVE) waits for. In this order each table is hashed while smaller ones load, and a table's
+    constraint comes after those of the tables loaded before it, so no hash delays the restore.
+    Indexes (CREATE INDEX takes SHARE) and every other entry keep their places; a data or constraint
+    entry that names no manifest table, or more than one, keeps the archive's order for all."""
+    rank = {f"{schema} {name} ": index for index, (schema, name) in enumerate(
+        entry["name"].split(".", 1) for entry in sorted(tables, key=lambda entry: -int(entry["rows"])))}
+    entries = [line for line in listing.splitlines() if line and not line.startswith(";")]
+    slots: dict[str, list[int]] = {"TABLE DATA ": [], "CONSTRAINT ": []}
+    keys: dict[int, int] = {}
+    for position, line in enumerate(entries):
+        matched = RESTORE_LIST_ENTRY.match(line)
+        rest = matched.group(1) if matched else ""
+        kind = next((kind for kind in slots if rest.startswith(kind)), None)
+        if kind is None:
+            continue
+        found = [index for prefix, index in rank.items() if rest[len(kind):].startswith(prefix)]
+        if len(found) != 1:
+            return None
+        slots[kind].append(position)
+        keys[position] = found[0]
+    ordered = list(entries)
+    for positions in slots.values():
+        for slot, position in zip(positions, sorted(positions, key=lambda position: (keys[position], position))):
+            ordered[slot] = entries[position]
+    return "\n".join(ordered) + "\n" if ordered != entries else None
+
+
 def restore_hashing(command: list[str], hashes: LoadedHashes) -> tuple[int, list[str]]:
     """pg_restore -v, handing each table to ``hashes`` when its data is in; its exit code and stderr lines."""
     lines: list[str] = []
@@ -903,8 +1006,15 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
         item["problems"].append(f"{database}: {dump.name} does not match its SHA-256 (the restore goes on to name the damaged tables)")
     started = time.monotonic()
     hashes = LoadedHashes(scratch_pg, database)
-    returncode, stderr = restore_hashing([*client(scratch_pg, "pg_restore"), "-v", "-C", "-h", scratch_pg["socket"],
+    # The archive's table of contents, reordered for the early hashes (a damaged dump may not list: then as it is).
+    listed = subprocess.run([*client(scratch_pg, "pg_restore"), "-l", str(dump)], capture_output=True, text=True, check=False)
+    order = restore_order(listed.stdout, expected.get("tables", [])) if listed.returncode == 0 else None
+    if order is not None:
+        write_atomic(pathlib.Path(scratch_pg["socket"], f"{database}.list"), order, 0o600)
+    chosen = ["-L", str(pathlib.Path(scratch_pg["socket"], f"{database}.list"))] if order is not None else []
+    returncode, stderr = restore_hashing([*client(scratch_pg, "pg_restore"), "-v", "-C", *chosen, "-h", scratch_pg["socket"],
                                           "-p", str(scratch_pg["port"]), "-U", "postgres", "-d", "postgres", str(dump)], hashes)
+    item["restore_order"] = "largest table first" if order is not None else "the archive's"
     item["restore_seconds"] = round(time.monotonic() - started, 3)
     last_error = next((line.strip() for line in reversed(stderr) if "error" in line.lower()), "")
     started = time.monotonic()

@@ -178,7 +178,21 @@ def test_the_drill_restores_from_restic_and_matches_the_manifest(config: dict[st
     assert result["databases"][0]["problems"] == []
     # Every plain table was hashed while pg_restore went on (the parent audit.base only at the end).
     assert result["databases"][0]["hashed_while_restoring"] == 4, result
-    assert not pathlib.Path(config["drill"]["dir"]).exists()  # the scratch instance and its files are gone
+    # The scratch instance and its files are gone; the marker and the initdb template stay for the next drill.
+    drill_dir = pathlib.Path(config["drill"]["dir"])
+    assert sorted(p.name for p in drill_dir.iterdir()) == [".nova-drill", "template"]
+    assert result["databases"][0]["restore_order"] == "largest table first"
+    made = (drill_dir / "template" / "data" / "PG_VERSION").stat().st_mtime_ns
+    rc, again = _tool(config, "drill", "postgresql", "--from", "local")
+    assert rc == 0 and again["ok"], again
+    assert (drill_dir / "template" / "data" / "PG_VERSION").stat().st_mtime_ns == made  # copied, not made again
+    # A template from another server version (or options) is made again, never used.
+    stamp = drill_dir / "template" / "stamp"
+    stamp.write_text(stamp.read_text().replace("PostgreSQL", "PostgreSQL 9.6 of an older package"))
+    rc, again = _tool(config, "drill", "postgresql", "--from", "local")
+    assert rc == 0 and again["ok"], again
+    assert (drill_dir / "template" / "data" / "PG_VERSION").stat().st_mtime_ns != made
+    assert "9.6" not in stamp.read_text() and not (drill_dir / "template.new").exists()
     assert 'nova_backup_drill_last_run_ok{engine="postgresql"} 1' in pathlib.Path(config["status_file"]).read_text()
 
 
@@ -242,6 +256,40 @@ def test_the_drill_hands_a_table_over_only_once_pg_restore_has_moved_past_its_da
     # a: not at the server's notice, only at the next entry; the odd name when the constraint starts;
     # the last table is left to finish(), which hashes it after the restore.
     assert [name for name, _order in seen] == ["public.a", 'odd.name with ""quotes""']
+
+
+LISTING = """;
+; Archive created at 2026-12-06 05:46:15 UTC
+;
+215; 1259 16392 TABLE public items postgres
+214; 1259 16385 TABLE public orders postgres
+216; 1259 16400 TABLE public order items postgres
+3347; 0 16392 TABLE DATA public items postgres
+3346; 0 16385 TABLE DATA public orders postgres
+3348; 0 16400 TABLE DATA public order items postgres
+3350; 0 0 SEQUENCE SET public orders_id_seq postgres
+3203; 2606 16398 CONSTRAINT public items items_pkey postgres
+3201; 2606 16391 CONSTRAINT public orders orders_pkey postgres
+3204; 2606 16401 CONSTRAINT public order items order items_pkey postgres
+3210; 1259 16410 INDEX public orders_placed postgres
+3220; 2606 16420 FK CONSTRAINT public items items_order_fkey postgres
+"""
+
+
+def test_the_restore_order_loads_the_largest_table_first_and_keeps_every_other_entry_in_place() -> None:
+    tables = [{"name": "public.items", "rows": 10}, {"name": "public.orders", "rows": 5000}, {"name": "public.order items", "rows": 700}]
+    order = nova_backup.restore_order(LISTING, tables)
+    assert order is not None
+    entries = [line.split(";")[0] for line in order.splitlines()]
+    # Data and constraints both go orders, "order items", items; the tables, the sequence, the index
+    # and the foreign key stay where pg_dump put them; nothing is dropped (-L restores only what it lists).
+    assert entries == ["215", "214", "216", "3346", "3348", "3347", "3350", "3201", "3204", "3203", "3210", "3220"]
+    # Already in that order: no list is needed.
+    assert nova_backup.restore_order(LISTING, [{"name": "public.items", "rows": 9}, {"name": "public.orders", "rows": 5},
+                                               {"name": "public.order items", "rows": 1}]) is None
+    # A data entry that names no manifest table (or two) keeps the archive's order rather than guessing.
+    assert nova_backup.restore_order(LISTING, tables[:2]) is None
+    assert nova_backup.restore_order(LISTING, [*tables, {"name": "public.order", "rows": 1}]) is None
 
 
 @needs_server
