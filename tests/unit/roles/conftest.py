@@ -67,3 +67,73 @@ class RoleRun:
 @pytest.fixture
 def run_role(tmp_path: pathlib.Path) -> RoleRun:
     return RoleRun(tmp_path)
+
+
+def _strings(value: t.Any) -> t.Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+class RoleBatch:
+    """Many bad-input cases of one role in one ansible-playbook run, for the unit stage's time: each
+    case is a host of its own (case000, case001, ...), every one of them the same closed port on
+    loopback, with the case's variables as its host variables. Ansible runs a task for every host and
+    drops each host at its own failure, so a host's result is the one its case would have alone:
+    ``failed_before_any_host`` asserts, per case, what RoleRun.failed_before_any_host asserts of a
+    whole run (this host failed once, was never unreachable, and its failure says ``expected``).
+
+    Only for roles whose checks read nothing but the host's own variables: a check that looks at
+    other hosts (peers, run_once) gets a case of its own through ``run_role``."""
+
+    def __init__(self, directory: pathlib.Path, role: str, cases: list[tuple[dict[str, t.Any], str]], base: dict[str, t.Any],
+                 tasks_from: str) -> None:
+        self.cases = cases
+        self.hosts = {f"case{index:03d}": {"ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_user": "ansible",
+                                           "ansible_ssh_common_args": "-o ConnectTimeout=3", **base, **variables}
+                      for index, (variables, _expected) in enumerate(cases)}
+        (directory / "inventory.json").write_text(json.dumps({"all": {"hosts": self.hosts}}))
+        (directory / "play.yml").write_text(
+            f"- name: Apply {role} to hosts that cannot be reached\n  hosts: all\n  gather_facts: false\n  tasks:\n"
+            f"    - name: Run the role\n      ansible.builtin.include_role:\n        name: {role}\n        tasks_from: {tasks_from}\n")
+        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                   ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+        ansible_playbook = pathlib.Path(sys.executable).parent / "ansible-playbook"
+        self.result = subprocess.run([str(ansible_playbook), "-i", str(directory / "inventory.json"), str(directory / "play.yml")],
+                                     capture_output=True, text=True, timeout=600, check=False, cwd=directory, env=env)
+        try:  # the JSON, then the journal callback's line naming its report
+            self.report = json.JSONDecoder().raw_decode(self.result.stdout)[0]
+        except ValueError:
+            self.report = {}
+
+    def failed_before_any_host(self, variables: dict[str, t.Any], expected: str) -> str:
+        host = f"case{next(index for index, (case, _text) in enumerate(self.cases) if case == variables):03d}"
+        assert self.report, self.result.stdout[-3000:] + self.result.stderr[-3000:]
+        results = [task["hosts"][host] for play in self.report["plays"] for task in play["tasks"] if host in task["hosts"]]
+        failures = [result for result in results if result.get("failed") or result.get("unreachable")]
+        output = " ".join(" ".join(text for failure in failures for text in _strings(failure)).split()).replace("''", "'")
+        stats = self.report["stats"][host]
+        assert stats["unreachable"] == 0 and not any(result.get("unreachable") for result in results), output
+        assert stats["failures"] == 1, output
+        assert expected in output, output
+        return output
+
+
+@pytest.fixture(scope="module")
+def role_batch(tmp_path_factory: pytest.TempPathFactory) -> t.Callable[..., RoleBatch]:
+    """``role_batch(role, cases, base={}, tasks_from="main")``: the RoleBatch of those cases, run once per module."""
+    batches: dict[tuple[str, str, str], RoleBatch] = {}
+
+    def batch(role: str, cases: list[tuple[dict[str, t.Any], str]], base: dict[str, t.Any] | None = None,
+              tasks_from: str = "main") -> RoleBatch:
+        key = (role, json.dumps([cases, base], sort_keys=True), tasks_from)
+        if key not in batches:
+            batches[key] = RoleBatch(tmp_path_factory.mktemp("batch"), role, cases, base or {}, tasks_from)
+        return batches[key]
+
+    return batch

@@ -7,19 +7,20 @@ import pytest
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEufAr3CFlZnhNApZIW0GNwZv/huboaljOK4gi/Kp6hy ops@lab"
 
 
-@pytest.mark.parametrize(
-    ("users", "expected"),
-    [
-        ([{"uid": 3000, "groups": []}], "users_accounts[0]: field 'name' is missing"),
-        ([{"name": "alice", "groups": "docker"}], "users_accounts[0] (alice): field 'groups' must be a list"),
-        ([{"name": "ops"}, {"name": "bob", "state": "gone"}], "users_accounts[1] (bob): field 'state' must be one of present, absent"),
-        ([{"name": "carol", "authorized_keys": [KEY[:48]]}], "users_accounts[0] (carol): field 'authorized_keys[0]' has a key body that is truncated"),
-        ([{"name": "dave", "authorized_keys": ["ssh-dss AAAAB3NzaC1kc3M="]}], "users_accounts[0] (dave): field 'authorized_keys[0]' has unknown key type"),
-        ([{"name": "ansible", "state": "absent"}], "the account Ansible connects as"),
-    ],
-)
-def test_bad_input_fails_before_any_host_is_touched(run_role, users: object, expected: str) -> None:
-    run_role.failed_before_any_host(run_role("nova.dgx.users", {"users_accounts": users}), expected)
+CASES = [
+    ([{"uid": 3000, "groups": []}], "users_accounts[0]: field 'name' is missing"),
+    ([{"name": "alice", "groups": "docker"}], "users_accounts[0] (alice): field 'groups' must be a list"),
+    ([{"name": "ops"}, {"name": "bob", "state": "gone"}], "users_accounts[1] (bob): field 'state' must be one of present, absent"),
+    ([{"name": "carol", "authorized_keys": [KEY[:48]]}], "users_accounts[0] (carol): field 'authorized_keys[0]' has a key body that is truncated"),
+    ([{"name": "dave", "authorized_keys": ["ssh-dss AAAAB3NzaC1kc3M="]}], "users_accounts[0] (dave): field 'authorized_keys[0]' has unknown key type"),
+    ([{"name": "ansible", "state": "absent"}], "the account Ansible connects as"),
+]
+BATCH = [({"users_accounts": users}, expected) for users, expected in CASES]
+
+
+@pytest.mark.parametrize(("users", "expected"), CASES)
+def test_bad_input_fails_before_any_host_is_touched(role_batch, users: object, expected: str) -> None:
+    role_batch("nova.dgx.users", BATCH).failed_before_any_host({"users_accounts": users}, expected)
 
 
 def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
