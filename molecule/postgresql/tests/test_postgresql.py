@@ -121,7 +121,10 @@ def test_the_last_drill_restored_from_restic_and_matched(host) -> None:
     drill = _backup_status(host)["last_drill"]
     assert drill["ok"] and drill["source"] == "restic"
     assert [c["name"] for c in drill["checks"]] == ["restore drill app"] and drill["checks"][0]["ok"]
-    assert not host.file("/var/tmp/nova-drill").exists
+    # The scratch instance and its files are gone; the marker and the initdb template stay for the next drill.
+    with host.sudo():
+        assert sorted(host.check_output("ls -A /var/tmp/nova-drill").split()) == [".nova-drill", "template"]
+        assert host.file("/var/tmp/nova-drill/template").mode == 0o700
 
 
 def test_the_repository_password_comes_from_the_secrets_server(host) -> None:

@@ -66,8 +66,11 @@ SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
 # no JIT for the few long scans of the comparison, and room for the restore's WAL (scratch_wal_mb)
 # so that no checkpoint interrupts it. Memory settings stay PostgreSQL's defaults: the live server
 # shares the host.
+# A restore in one transaction locks every relation it creates: 1024 locks per transaction for 20
+# connections holds about 20,000 relations in the lock table's usual size; more fall back to table by table.
 SCRATCH_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off", "wal_level=minimal", "max_wal_senders=0",
-                    "archive_mode=off", "autovacuum=off", "jit=off", "checkpoint_timeout=1h")
+                    "archive_mode=off", "autovacuum=off", "jit=off", "checkpoint_timeout=1h", "max_connections=20",
+                    "max_locks_per_transaction=1024")
 # What a drill keeps in its directory between runs: the marker, and a cluster fresh from initdb that
 # each drill copies (initdb again only when the server's version or the options change).
 DRILL_KEEP = (".nova-drill", "template")
@@ -863,6 +866,8 @@ def parallel_hashes(pg: dict[str, t.Any], database: str, names: list[tuple[str, 
     scratch copy, so the sessions need no shared snapshot."""
     import concurrent.futures  # pylint: disable=import-outside-toplevel
 
+    if not names:
+        return []
     workers = max(1, min(os.cpu_count() or 1, len(names)))
     conns = [connect(pg, database) for _worker in range(workers)]
     try:
@@ -993,7 +998,38 @@ def restore_hashing(command: list[str], hashes: LoadedHashes) -> tuple[int, list
     return restore.returncode, lines
 
 
+def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path, database: str) -> tuple[int, str]:
+    """The drill's fast path: the database from the archive's own DATABASE entry (pg_restore -C of that
+    entry alone, as -C would make it), then every other entry in one transaction (pg_restore -1). In the
+    scratch instance (wal_level=minimal) a table created and loaded in one transaction, and its indexes,
+    write no WAL. Returns pg_restore's exit code and its last error line."""
+    base = [*client(scratch_pg, "pg_restore"), "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]), "-U", "postgres"]
+    listed = subprocess.run([*base, "-l", str(dump)], capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        return listed.returncode, listed.stderr.strip()[-300:]
+    entries = [line for line in listed.stdout.splitlines() if re.match(r"^\d+; \d+ \d+ DATABASE ", line)]
+    listing = pathlib.Path(scratch_pg["socket"], f"{database}.database.list")
+    write_atomic(listing, "\n".join(entries) + "\n", 0o600)
+    for step in ([*base, "-C", "-L", str(listing), "-d", "postgres", str(dump)] if entries else
+                 [*client(scratch_pg, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]),
+                  "-U", "postgres", "-d", "postgres", "-c", f"CREATE DATABASE {quote_ident(database)} TEMPLATE template0"],
+                 [*base, "-1", "-d", database, str(dump)]):
+        done = subprocess.run(step, capture_output=True, text=True, check=False, env=dict(os.environ, LC_ALL="C"))
+        if done.returncode != 0:
+            return done.returncode, next((line.strip() for line in reversed(done.stderr.splitlines()) if "error" in line.lower()),
+                                         done.stderr.strip()[-300:])
+    return 0, ""
+
+
+def drop_scratch_database(scratch_pg: dict[str, t.Any], database: str) -> None:
+    subprocess.run([*client(scratch_pg, "psql"), "-X", "-q", "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]), "-U", "postgres",
+                    "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {quote_ident(database)}"], capture_output=True, text=True, check=False)
+
+
 def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database: str, damaged: set[str]) -> dict[str, t.Any]:
+    """Restore one database into the scratch instance and compare it with its manifest. A sound dump is
+    restored in one transaction and hashed after; a damaged one, or one that fails in one transaction,
+    is restored table by table (each hashed as soon as it is in), so the problems name every table."""
     item: dict[str, t.Any] = {"database": database, "problems": []}
     dump = set_dir / f"{database}.dump"
     try:
@@ -1002,9 +1038,17 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
         item.update(ok=False, problems=[f"{database}: no usable manifest ({exc})"])
         return item
     item["bytes"] = expected["dump"]["bytes"]
+    started = time.monotonic()
     if dump.name in damaged:
         item["problems"].append(f"{database}: {dump.name} does not match its SHA-256 (the restore goes on to name the damaged tables)")
-    started = time.monotonic()
+    else:
+        returncode, error = restore_in_one_transaction(scratch_pg, dump, database)
+        if returncode == 0:
+            item["restore_mode"] = "one transaction"
+            item["restore_seconds"] = round(time.monotonic() - started, 3)
+            return compared(item, scratch_pg, set_dir, expected, lambda names: parallel_hashes(scratch_pg, database, names), 0, "")
+        drop_scratch_database(scratch_pg, database)
+        item["restore_mode_reason"] = f"one transaction failed ({error}); restored again table by table"
     hashes = LoadedHashes(scratch_pg, database)
     # The archive's table of contents, reordered for the early hashes (a damaged dump may not list: then as it is).
     listed = subprocess.run([*client(scratch_pg, "pg_restore"), "-l", str(dump)], capture_output=True, text=True, check=False)
@@ -1014,25 +1058,33 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
     chosen = ["-L", str(pathlib.Path(scratch_pg["socket"], f"{database}.list"))] if order is not None else []
     returncode, stderr = restore_hashing([*client(scratch_pg, "pg_restore"), "-v", "-C", *chosen, "-h", scratch_pg["socket"],
                                           "-p", str(scratch_pg["port"]), "-U", "postgres", "-d", "postgres", str(dump)], hashes)
-    item["restore_order"] = "largest table first" if order is not None else "the archive's"
+    item["restore_mode"] = "table by table, largest first" if order is not None else "table by table"
     item["restore_seconds"] = round(time.monotonic() - started, 3)
     last_error = next((line.strip() for line in reversed(stderr) if "error" in line.lower()), "")
+    compared(item, scratch_pg, set_dir, expected, hashes.finish, returncode, last_error)
+    item["hashed_while_restoring"] = len(hashes.done)
+    return item
+
+
+def compared(item: dict[str, t.Any], scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, expected: dict[str, t.Any],
+             hash_tables: HashTables, returncode: int, last_error: str) -> dict[str, t.Any]:
+    """The restored database's manifest against the one taken at dump time: item's problems, compare_seconds and ok."""
+    database = item["database"]
     started = time.monotonic()
     try:
         conn = connect(scratch_pg, database)
     except Exception as exc:  # pylint: disable=broad-exception-caught  # psycopg2.OperationalError: not restored at all
-        hashes.finish([])
+        hash_tables([])
         item["problems"].append(f"{database}: not restored ({last_error or str(exc).strip()})")
         item["ok"] = False
         return item
     try:
         conn.set_session(readonly=True)
-        found = database_manifest(conn, hashes.finish)
+        found = database_manifest(conn, hash_tables)
     finally:
         conn.close()
-    # The time the comparison added after the restore: most tables were hashed while later ones loaded.
+    # The time the comparison added after the restore (table by table, most tables were hashed while later ones loaded).
     item["compare_seconds"] = round(time.monotonic() - started, 3)
-    item["hashed_while_restoring"] = len(hashes.done)
     differences = compare(expected, found, f" of set {set_dir.name}")
     reason = f" ({last_error})" if last_error and returncode != 0 else ""
     item["problems"] += [f"{database}: {line}{reason if 'rows restored' in line or 'missing' in line else ''}" for line in differences]
@@ -1047,6 +1099,12 @@ def early(item: dict[str, t.Any]) -> str:
     return f" more ({count} table{'s' if count != 1 else ''} hashed while the restore ran)" if count is not None else ""
 
 
+def mode(item: dict[str, t.Any]) -> str:
+    """How the database was restored, and why not in one transaction when it was not."""
+    why = f": {item['restore_mode_reason']}" if item.get("restore_mode_reason") else ""
+    return f" ({item['restore_mode']}{why})" if item.get("restore_mode") else ""
+
+
 def drill_checks(entry: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """The drill's result as nova.dgx.checks rows: one per database, one for the set when it has problems of its own."""
     where = f"set {entry.get('set', '?')} from {entry.get('source', '?')}"
@@ -1054,7 +1112,7 @@ def drill_checks(entry: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     # PostgreSQL's rows keep their names; MongoDB's name the engine, as a host may have a database of the same name in both.
     label = "restore drill mongodb" if entry.get("engine") == "mongodb" else "restore drill"
     checks = [{"name": f"{label} {item['database']}", "ok": bool(item["ok"]),
-               "detail": (f"{where}: {item.get('bytes', 0)} bytes restored in {item.get('restore_seconds', '?')} s, compared in"
+               "detail": (f"{where}: {item.get('bytes', 0)} bytes restored{mode(item)} in {item.get('restore_seconds', '?')} s, compared in"
                           f" {item.get('compare_seconds', '?')} s{early(item)}; {what} matches the manifest")
                if item["ok"] else "; ".join(item["problems"])} for item in entry.get("databases", [])]
     trouble = ([entry["error"]] if entry.get("error") else []) + entry.get("problems", [])

@@ -176,12 +176,11 @@ def test_the_drill_restores_from_restic_and_matches_the_manifest(config: dict[st
     assert rc == 0 and result["ok"], result
     assert result["source"] == "restic" and [d["database"] for d in result["databases"]] == ["app"]
     assert result["databases"][0]["problems"] == []
-    # Every plain table was hashed while pg_restore went on (the parent audit.base only at the end).
-    assert result["databases"][0]["hashed_while_restoring"] == 4, result
+    # A sound set restores in one transaction (no early hashes there: nothing is visible before the commit).
+    assert result["databases"][0]["restore_mode"] == "one transaction" and "hashed_while_restoring" not in result["databases"][0]
     # The scratch instance and its files are gone; the marker and the initdb template stay for the next drill.
     drill_dir = pathlib.Path(config["drill"]["dir"])
     assert sorted(p.name for p in drill_dir.iterdir()) == [".nova-drill", "template"]
-    assert result["databases"][0]["restore_order"] == "largest table first"
     made = (drill_dir / "template" / "data" / "PG_VERSION").stat().st_mtime_ns
     rc, again = _tool(config, "drill", "postgresql", "--from", "local")
     assert rc == 0 and again["ok"], again
@@ -197,6 +196,26 @@ def test_the_drill_restores_from_restic_and_matches_the_manifest(config: dict[st
 
 
 @needs_server
+def test_a_set_that_fails_in_one_transaction_is_restored_again_table_by_table(config: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    config.pop("restic")
+    assert nova_backup.run_backup(config, "postgresql")["ok"]
+    real = nova_backup.restore_in_one_transaction
+
+    def fails_after_loading(scratch_pg: dict[str, t.Any], dump: pathlib.Path, database: str) -> tuple[int, str]:
+        assert real(scratch_pg, dump, database) == (0, "")  # loaded, then reported failed: the retry must start from nothing
+        return 1, "pg_restore: error: planted by the test"
+
+    monkeypatch.setattr(nova_backup, "restore_in_one_transaction", fails_after_loading)
+    drilled = nova_backup.run_drill(config, "postgresql", None, "local")
+    assert drilled["ok"], drilled
+    item = drilled["databases"][0]
+    assert item["restore_mode"] == "table by table, largest first"
+    assert "planted by the test" in item["restore_mode_reason"]
+    # Every plain table was hashed while pg_restore went on (the parent audit.base only at the end).
+    assert item["hashed_while_restoring"] == 4, item
+
+
+@needs_server
 def test_a_truncated_dump_fails_the_drill_naming_the_database_and_the_table(config: dict[str, t.Any]) -> None:
     config.pop("restic")
     result = nova_backup.run_backup(config, "postgresql")
@@ -207,6 +226,7 @@ def test_a_truncated_dump_fails_the_drill_naming_the_database_and_the_table(conf
     problems = drilled["problems"] + drilled["databases"][0]["problems"]
     assert any("app.dump does not match its SHA-256" in line for line in problems), problems
     assert any(line.startswith("app: table public.") and "rows restored" in line for line in problems), problems
+    assert drilled["databases"][0]["restore_mode"].startswith("table by table")  # a damaged dump goes straight there
 
 
 @needs_server
