@@ -846,8 +846,8 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         # From the set fetched to the scratch instance answering: the set's SHA-256s, the template, the start.
         result["scratch_seconds"] = round(time.monotonic() - timer - result["fetch_seconds"], 3)
         if globals_sql:
-            loaded = subprocess.run([*client(scratch_pg, "psql"), "-X", "-q", "-h", str(scratch), "-p", str(port), "-U", "postgres",
-                                     "-d", "postgres", "-f", str(set_dir / "globals.sql")], capture_output=True, text=True, check=False)
+            loaded = subprocess.run([*scratch_tool(scratch_pg, "psql"), "-X", "-q", "-d", "postgres", "-f", str(set_dir / "globals.sql")],
+                                    capture_output=True, text=True, check=False)
             errors = [line for line in loaded.stderr.splitlines() if "ERROR" in line and 'role "postgres" already exists' not in line]
             result["problems"] += [f"globals.sql: {line.strip()}" for line in errors]
         for database in listing["databases"]:
@@ -1003,16 +1003,17 @@ def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path,
     entry alone, as -C would make it), then every other entry in one transaction (pg_restore -1). In the
     scratch instance (wal_level=minimal) a table created and loaded in one transaction, and its indexes,
     write no WAL. Returns pg_restore's exit code and its last error line."""
-    base = [*client(scratch_pg, "pg_restore"), "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]), "-U", "postgres"]
+    base = scratch_tool(scratch_pg, "pg_restore")
     listed = subprocess.run([*base, "-l", str(dump)], capture_output=True, text=True, check=False)
     if listed.returncode != 0:
         return listed.returncode, listed.stderr.strip()[-300:]
-    entries = [line for line in listed.stdout.splitlines() if re.match(r"^\d+; \d+ \d+ DATABASE ", line)]
+    entries = [line for line in listed.stdout.splitlines()
+               if (matched := RESTORE_LIST_ENTRY.match(line)) and matched.group(1).startswith("DATABASE ")]
     listing = pathlib.Path(scratch_pg["socket"], f"{database}.database.list")
     write_atomic(listing, "\n".join(entries) + "\n", 0o600)
     for step in ([*base, "-C", "-L", str(listing), "-d", "postgres", str(dump)] if entries else
-                 [*client(scratch_pg, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]),
-                  "-U", "postgres", "-d", "postgres", "-c", f"CREATE DATABASE {quote_ident(database)} TEMPLATE template0"],
+                 [*scratch_tool(scratch_pg, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres",
+                  "-c", f"CREATE DATABASE {quote_ident(database)} TEMPLATE template0"],
                  [*base, "-1", "-d", database, str(dump)]):
         done = subprocess.run(step, capture_output=True, text=True, check=False, env=dict(os.environ, LC_ALL="C"))
         if done.returncode != 0:
@@ -1021,9 +1022,14 @@ def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path,
     return 0, ""
 
 
+def scratch_tool(scratch_pg: dict[str, t.Any], tool: str) -> list[str]:
+    """A PostgreSQL client on the scratch instance's socket, as its superuser."""
+    return [*client(scratch_pg, tool), "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]), "-U", "postgres"]
+
+
 def drop_scratch_database(scratch_pg: dict[str, t.Any], database: str) -> None:
-    subprocess.run([*client(scratch_pg, "psql"), "-X", "-q", "-h", scratch_pg["socket"], "-p", str(scratch_pg["port"]), "-U", "postgres",
-                    "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {quote_ident(database)}"], capture_output=True, text=True, check=False)
+    subprocess.run([*scratch_tool(scratch_pg, "psql"), "-X", "-q", "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {quote_ident(database)}"],
+                   capture_output=True, text=True, check=False)
 
 
 def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database: str, damaged: set[str]) -> dict[str, t.Any]:
@@ -1056,8 +1062,7 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
     if order is not None:
         write_atomic(pathlib.Path(scratch_pg["socket"], f"{database}.list"), order, 0o600)
     chosen = ["-L", str(pathlib.Path(scratch_pg["socket"], f"{database}.list"))] if order is not None else []
-    returncode, stderr = restore_hashing([*client(scratch_pg, "pg_restore"), "-v", "-C", *chosen, "-h", scratch_pg["socket"],
-                                          "-p", str(scratch_pg["port"]), "-U", "postgres", "-d", "postgres", str(dump)], hashes)
+    returncode, stderr = restore_hashing([*scratch_tool(scratch_pg, "pg_restore"), "-v", "-C", *chosen, "-d", "postgres", str(dump)], hashes)
     item["restore_mode"] = "table by table, largest first" if order is not None else "table by table"
     item["restore_seconds"] = round(time.monotonic() - started, 3)
     last_error = next((line.strip() for line in reversed(stderr) if "error" in line.lower()), "")

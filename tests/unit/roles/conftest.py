@@ -18,10 +18,21 @@ import typing as t
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-_INVENTORY = (
-    "all:\n  hosts:\n    target:\n      ansible_host: 127.0.0.1\n      ansible_port: 9\n"
-    "      ansible_user: ansible\n      ansible_ssh_common_args: -o ConnectTimeout=3\n"
-)
+# The host every case runs against: a closed port on loopback.
+_UNREACHABLE = {"ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_user": "ansible", "ansible_ssh_common_args": "-o ConnectTimeout=3"}
+_INVENTORY = json.dumps({"all": {"hosts": {"target": _UNREACHABLE}}})
+
+
+def _play(role: str, hosts: str, tasks_from: str) -> str:
+    return (f"- name: Apply {role} to hosts that cannot be reached\n  hosts: {hosts}\n  gather_facts: false\n  tasks:\n"
+            f"    - name: Run the role\n      ansible.builtin.include_role:\n        name: {role}\n        tasks_from: {tasks_from}\n")
+
+
+def _ansible_playbook(directory: pathlib.Path, *args: str, timeout: int, **env: str) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook with the project's configuration, run in ``directory``."""
+    environment = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", **env)
+    return subprocess.run([str(pathlib.Path(sys.executable).parent / "ansible-playbook"), *args],
+                          capture_output=True, text=True, timeout=timeout, check=False, cwd=directory, env=environment)
 
 
 class RoleRun:
@@ -31,20 +42,11 @@ class RoleRun:
         self.tmp_path = tmp_path
 
     def __call__(self, role: str, variables: dict[str, t.Any], tasks_from: str = "main") -> subprocess.CompletedProcess[str]:
-        play = (
-            f"- name: Apply {role} to a host that cannot be reached\n  hosts: target\n  gather_facts: false\n  tasks:\n"
-            f"    - name: Run the role\n      ansible.builtin.include_role:\n        name: {role}\n        tasks_from: {tasks_from}\n"
-        )
         (self.tmp_path / "inventory.yml").write_text(_INVENTORY)
-        (self.tmp_path / "play.yml").write_text(play)
+        (self.tmp_path / "play.yml").write_text(_play(role, "target", tasks_from))
         (self.tmp_path / "vars.json").write_text(json.dumps(variables))
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
-        ansible_playbook = pathlib.Path(sys.executable).parent / "ansible-playbook"
-        return subprocess.run(
-            [str(ansible_playbook), "-i", str(self.tmp_path / "inventory.yml"), str(self.tmp_path / "play.yml"),
-             "-e", f"@{self.tmp_path / 'vars.json'}"],
-            capture_output=True, text=True, timeout=120, check=False, cwd=self.tmp_path, env=env,
-        )
+        return _ansible_playbook(self.tmp_path, "-i", str(self.tmp_path / "inventory.yml"), str(self.tmp_path / "play.yml"),
+                                 "-e", f"@{self.tmp_path / 'vars.json'}", timeout=120)
 
     @staticmethod
     def failed_before_any_host(result: subprocess.CompletedProcess[str], expected: str) -> str:
@@ -94,18 +96,11 @@ class RoleBatch:
     def __init__(self, directory: pathlib.Path, role: str, cases: list[tuple[dict[str, t.Any], str]], base: dict[str, t.Any],
                  tasks_from: str) -> None:
         self.cases = cases
-        self.hosts = {f"case{index:03d}": {"ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_user": "ansible",
-                                           "ansible_ssh_common_args": "-o ConnectTimeout=3", **base, **variables}
-                      for index, (variables, _expected) in enumerate(cases)}
-        (directory / "inventory.json").write_text(json.dumps({"all": {"hosts": self.hosts}}))
-        (directory / "play.yml").write_text(
-            f"- name: Apply {role} to hosts that cannot be reached\n  hosts: all\n  gather_facts: false\n  tasks:\n"
-            f"    - name: Run the role\n      ansible.builtin.include_role:\n        name: {role}\n        tasks_from: {tasks_from}\n")
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                   ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-        ansible_playbook = pathlib.Path(sys.executable).parent / "ansible-playbook"
-        self.result = subprocess.run([str(ansible_playbook), "-i", str(directory / "inventory.json"), str(directory / "play.yml")],
-                                     capture_output=True, text=True, timeout=600, check=False, cwd=directory, env=env)
+        hosts = {f"case{index:03d}": {**_UNREACHABLE, **base, **variables} for index, (variables, _expected) in enumerate(cases)}
+        (directory / "inventory.json").write_text(json.dumps({"all": {"hosts": hosts}}))
+        (directory / "play.yml").write_text(_play(role, "all", tasks_from))
+        self.result = _ansible_playbook(directory, "-i", str(directory / "inventory.json"), str(directory / "play.yml"), timeout=600,
+                                        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
         try:  # the JSON, then the journal callback's line naming its report
             self.report = json.JSONDecoder().raw_decode(self.result.stdout)[0]
         except ValueError:
