@@ -156,8 +156,8 @@ def test_a_backup_is_a_complete_set_with_checksums_manifests_and_status(config: 
     assert oct((set_dir / "globals.sql").stat().st_mode & 0o777) == "0o600"
     manifest = json.loads((set_dir / "app.manifest.json").read_text())
     tables = {entry["name"]: entry for entry in manifest["tables"]}
-    assert tables["public.orders"]["rows"] == 20000 and tables["public.orders"]["method"] == "record"
-    assert tables["public.items"]["method"] == "text"  # json and point have no extended hash
+    assert tables["public.orders"]["rows"] == 20000 and tables["public.orders"]["method"] == "columns"
+    assert tables["public.items"]["method"] == "columns"  # json and point have no extended hash: those two columns as text
     assert tables["audit.events"]["rows"] == 0
     assert manifest["sequences"] == [{"name": "public.orders_id_seq", "last_value": 20000, "is_called": True}]
     assert manifest["large_objects"]["pages"] == 1
@@ -193,6 +193,68 @@ def test_the_drill_restores_from_restic_and_matches_the_manifest(config: dict[st
     assert (drill_dir / "template" / "data" / "PG_VERSION").stat().st_mtime_ns != made
     assert "9.6" not in stamp.read_text() and not (drill_dir / "template.new").exists()
     assert 'nova_backup_drill_last_run_ok{engine="postgresql"} 1' in pathlib.Path(config["status_file"]).read_text()
+
+
+@needs_server
+def test_a_set_from_before_the_columns_hash_is_drilled_with_its_own_method(config: dict[str, t.Any], server: dict[str, t.Any]) -> None:
+    """Sets made before the ``columns`` method name ``record`` (and ``text``) in their manifests: the drill hashes
+    each table as its manifest was made, so those sets still prove themselves, and a changed row still fails them."""
+    config.pop("restic")
+    set_dir = pathlib.Path(nova_backup.run_backup(config, "postgresql")["path"])
+    manifest = json.loads((set_dir / "app.manifest.json").read_text())
+    old = {"record": "hash_record_extended(t, 0)", "text": "hashtextextended(t::text, 0)"}
+    for entry in manifest["tables"]:
+        entry["method"] = "text" if entry["name"] == "public.items" else "record"
+        schema, table = entry["name"].split(".", 1)
+        entry["hash"] = _psql(server["sock"], server["port"], f'SELECT coalesce(sum({old[entry["method"]]}), 0) FROM "{schema}"."{table}" t')
+    # The same hash as a record, so a drill that used the columns method for these tables would fail.
+    recorded = json.loads((set_dir / "app.manifest.json").read_text())["tables"]
+    assert {e["name"]: e["hash"] for e in manifest["tables"]} != {e["name"]: e["hash"] for e in recorded}
+
+    def rewrite(content: dict[str, t.Any]) -> None:
+        (set_dir / "app.manifest.json").write_text(json.dumps(content))
+        listing = json.loads((set_dir / "SET.json").read_text())
+        listing["files"]["app.manifest.json"] = {"sha256": nova_backup.sha256_file(set_dir / "app.manifest.json"),
+                                                 "bytes": (set_dir / "app.manifest.json").stat().st_size}
+        (set_dir / "SET.json").write_text(json.dumps(listing))
+        (set_dir / "app.manifest.json.sha256").write_text(f"{listing['files']['app.manifest.json']['sha256']}  app.manifest.json\n")
+
+    rewrite(manifest)
+    drilled = nova_backup.run_drill(config, "postgresql", set_dir.name, "local")
+    assert drilled["ok"], drilled
+    orders = next(e for e in manifest["tables"] if e["name"] == "public.orders")
+    orders["hash"] = str(int(orders["hash"]) + 1)
+    rewrite(manifest)
+    drilled = nova_backup.run_drill(config, "postgresql", set_dir.name, "local")
+    assert drilled["databases"][0]["problems"] == [
+        f"app: table public.orders: content hash differs from the manifest of set {set_dir.name} (rows equal: 20000)"]
+
+
+@needs_server
+def test_the_columns_hash_tells_which_column_holds_a_value_and_null_from_empty(server: dict[str, t.Any]) -> None:
+    """The row hash seeds each column with its position: two columns that swap values, or a NULL that becomes
+    an empty string, change the table's hash; so does a varchar (hashed through text's function) that changes."""
+    _psql(server["sock"], server["port"], "CREATE TABLE hashed (a text, b text, c varchar(8), d timestamptz, e int[])")
+    conn = nova_backup.connect({"socket": str(server["sock"]), "port": server["port"], "user": "postgres"}, "app")
+    try:
+        def digest(values: str) -> str:
+            _psql(server["sock"], server["port"], f"TRUNCATE hashed; INSERT INTO hashed VALUES {values}")
+            with conn.cursor() as cur:
+                entry = nova_backup.table_hash(cur, "public", "hashed")
+            conn.rollback()
+            assert entry["method"] == "columns" and entry["rows"] == 2, entry
+            return str(entry["hash"])
+
+        base = digest("('x', 'y', 'v', '2026-01-01 00:00+00', '{1,2}'), (NULL, 'z', NULL, NULL, NULL)")
+        assert digest("('x', 'y', 'v', '2026-01-01 00:00+00', '{1,2}'), (NULL, 'z', NULL, NULL, NULL)") == base
+        assert digest("('y', 'x', 'v', '2026-01-01 00:00+00', '{1,2}'), (NULL, 'z', NULL, NULL, NULL)") != base
+        assert digest("('x', 'y', 'v', '2026-01-01 00:00+00', '{1,2}'), ('', 'z', NULL, NULL, NULL)") != base
+        assert digest("('x', 'y', 'w', '2026-01-01 00:00+00', '{1,2}'), (NULL, 'z', NULL, NULL, NULL)") != base
+        assert digest("('x', 'y', 'v', '2026-01-01 00:00:01+00', '{1,2}'), (NULL, 'z', NULL, NULL, NULL)") != base
+        assert digest("('x', 'y', 'v', '2026-01-01 00:00+00', '{2,1}'), (NULL, 'z', NULL, NULL, NULL)") != base
+    finally:
+        conn.close()
+        _psql(server["sock"], server["port"], "DROP TABLE hashed")
 
 
 @needs_server
