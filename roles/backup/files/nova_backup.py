@@ -972,7 +972,7 @@ class LoadedHashes:
                 with conn.cursor() as cur:
                     cur.execute(LOADED_TABLE, (qualified,))
                     found = cur.fetchall()
-                    entry = table_hash(cur, *found[0], self.methods.get(qualified)) if len(found) == 1 else None
+                    entry = table_hash(cur, str(found[0][0]), str(found[0][1]), self.methods.get(qualified)) if len(found) == 1 else None
                 conn.commit()
                 if entry is not None:
                     with self.lock:
