@@ -249,16 +249,15 @@ def table_hash(cur: t.Any, schema: str, table: str, method: str | None = None) -
     text, where that fails); a drill hashes with the method its manifest names (``record``: sets made before
     ``columns``, the row as one record)."""
     relation = f"{quote_ident(schema)}.{quote_ident(table)}"
-    rows_hash = {"columns": lambda: columns_hash(cur, relation), "record": lambda: "hash_record_extended(t, 0)",
-                 "text": lambda: "hashtextextended(t::text, 0)"}
-    chosen = method if method in rows_hash else "columns"
+    chosen = method if method in ("columns", "record", "text") else "columns"
+    rows_hash = {"record": "hash_record_extended(t, 0)", "text": "hashtextextended(t::text, 0)"}
     cur.execute("SAVEPOINT nova_hash")
     try:
-        cur.execute(f"SELECT count(*), coalesce(sum({rows_hash[chosen]()}), 0)::text FROM {relation} t")
+        cur.execute(f"SELECT count(*), coalesce(sum({rows_hash.get(chosen) or columns_hash(cur, relation)}), 0)::text FROM {relation} t")
     except Exception:  # pylint: disable=broad-exception-caught  # psycopg2's error; the text of a row always hashes
         cur.execute("ROLLBACK TO SAVEPOINT nova_hash")
         chosen = "text"
-        cur.execute(f"SELECT count(*), coalesce(sum({rows_hash[chosen]()}), 0)::text FROM {relation} t")
+        cur.execute(f"SELECT count(*), coalesce(sum({rows_hash[chosen]}), 0)::text FROM {relation} t")
     rows, digest = cur.fetchone()
     cur.execute("RELEASE SAVEPOINT nova_hash")
     return {"name": f"{schema}.{table}", "rows": int(rows), "hash": str(digest), "method": chosen}
@@ -907,7 +906,7 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
 
 
 def parallel_hashes(pg: dict[str, t.Any], database: str, names: list[tuple[str, str]],
-                    methods: dict[str, str] | None = None) -> list[dict[str, t.Any]]:
+                    methods: dict[str, str]) -> list[dict[str, t.Any]]:
     """Hash the restored tables in min(cores, tables) sessions, largest first, each with the method its
     manifest names (``methods``, by schema.table): nothing writes to the scratch copy, so the sessions
     need no shared snapshot."""
@@ -933,7 +932,7 @@ def parallel_hashes(pg: dict[str, t.Any], database: str, names: list[tuple[str, 
                         if not queue:
                             return done
                         schema, table = queue.pop(0)
-                    done.append(table_hash(cur, schema, table, (methods or {}).get(f"{schema}.{table}")))
+                    done.append(table_hash(cur, schema, table, methods.get(f"{schema}.{table}")))
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             results = [row for batch in pool.map(work, conns) for row in batch]
