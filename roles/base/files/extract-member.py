@@ -1,13 +1,24 @@
 """Copy one file out of a checked archive (zip or wheel, or tar with any compression) on the
-controller: extract-member.py ARCHIVE MEMBER DEST. Written atomically; nothing else is unpacked."""
+controller: extract-member.py ARCHIVE MEMBER DEST. Written atomically; nothing else is unpacked.
+DEST.sha256 (written after DEST) holds the file's SHA-256, which the host's copy is compared with."""
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 import sys
 import tarfile
+import typing
 import zipfile
+
+
+def copy_hashing(source: typing.IO[bytes], out: typing.IO[bytes]) -> str:
+    """Copy source to out; the SHA-256 of what was copied."""
+    digest = hashlib.sha256()
+    while chunk := source.read(1 << 20):
+        digest.update(chunk)
+        out.write(chunk)
+    return digest.hexdigest()
 
 
 def main() -> None:
@@ -17,19 +28,22 @@ def main() -> None:
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zipped, zipped.open(member) as source, open(partial, "wb") as out:
-                shutil.copyfileobj(source, out)
+                digest = copy_hashing(source, out)
         else:
             with tarfile.open(archive) as tarred:
                 member_file = tarred.extractfile(tarred.getmember(member))
                 if member_file is None:
                     sys.exit(f"extract: {member} in {os.path.basename(archive)} is not a regular file")
                 with member_file, open(partial, "wb") as out:
-                    shutil.copyfileobj(member_file, out)
+                    digest = copy_hashing(member_file, out)
     except KeyError:
         sys.exit(f"extract: {os.path.basename(archive)} has no file {member}; list its files (unzip -l or tar -tf) and correct extract")
     except (OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
         sys.exit(f"extract: {os.path.basename(archive)}: {exc}")
     os.replace(partial, dest)
+    with open(f"{dest}.sha256.part", "w", encoding="ascii") as out:
+        out.write(digest + "\n")
+    os.replace(f"{dest}.sha256.part", f"{dest}.sha256")
 
 
 if __name__ == "__main__":

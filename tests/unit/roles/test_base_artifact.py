@@ -71,6 +71,13 @@ def test_from_the_mirror_checked_cached_copied_then_nothing_to_do(tmp_path: path
     assert (tmp_path / f"cache/{sha}-example-tool").is_file()
     rc, output = _run(tmp_path, artifact)
     assert rc == 0 and _changed(output) == 0, output
+    # The host's copy is compared by its SHA-256 with the pin, and by its mode: either drift is put right.
+    dest.chmod(0o700)
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and _changed(output) == 1 and oct(dest.stat().st_mode & 0o777) == "0o755", output
+    dest.write_bytes(b"#!/bin/sh\necho edited\n")
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and _changed(output) == 1 and dest.read_bytes() == b"#!/bin/sh\necho example\n", output
     # The cache serves once the mirror is gone: nothing is downloaded twice.
     (tmp_path / "mirror/downloads.example.invalid/tools/v1.2.3/example-tool").unlink()
     dest.unlink()
@@ -122,9 +129,21 @@ def test_one_file_out_of_a_checked_archive(tmp_path: pathlib.Path, kind: str) ->
     rc, output = _run(tmp_path, artifact)
     assert rc == 0, output
     assert dest.read_bytes() == b"\x7fELF binary\n" and oct(dest.stat().st_mode & 0o777) == "0o755"
-    assert sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()) == sorted([f"{sha}-bundle.{kind}", "tool"])
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()) == sorted([f"{sha}-bundle.{kind}", "tool", "tool.sha256"])
+    member = next((tmp_path / "cache").rglob("tool"))
+    assert member.with_name("tool.sha256").read_text() == hashlib.sha256(b"\x7fELF binary\n").hexdigest() + "\n"
     rc, output = _run(tmp_path, artifact)
     assert rc == 0 and _changed(output) == 0, output
+    # The host's copy is compared with the extracted file's SHA-256: a changed copy is replaced.
+    dest.write_bytes(b"\x7fELF other\n")
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and _changed(output) == 1 and dest.read_bytes() == b"\x7fELF binary\n", output
+    # A cache from before the recorded SHA-256 (the file alone) is extracted again; the host's copy is left as it is.
+    member.with_name("tool.sha256").unlink()
+    before = dest.stat().st_mtime_ns
+    rc, output = _run(tmp_path, artifact)
+    assert rc == 0 and member.with_name("tool.sha256").is_file() and dest.stat().st_mtime_ns == before, output
+    assert "Copy to the host the artifact tool" in output and "skipping: [localhost]" in output.split("Copy to the host the artifact tool")[1][:200]
 
 
 def test_a_member_the_archive_lacks_is_named(tmp_path: pathlib.Path) -> None:
