@@ -151,3 +151,20 @@ def test_a_member_the_archive_lacks_is_named(tmp_path: pathlib.Path) -> None:
     dest = tmp_path / "host/tool"
     rc, output = _run(tmp_path, {"name": "tool", "url": url, "sha256": sha, "dest": str(dest), "extract": "pkg/bin/bao"})
     assert rc == 2 and "has no file pkg/bin/bao" in output and not dest.exists(), output
+    # Nothing half-written is left in the cache (a partial file is the run's own and removed on failure).
+    assert not [p.name for p in (tmp_path / "cache").rglob("*.part")]
+
+
+def test_two_extractions_of_one_file_at_once_each_leave_it_whole(tmp_path: pathlib.Path) -> None:
+    # Two ansible-playbook runs on one controller may extract the same file side by side: each writes its own partial
+    # file and replaces the cached one with a whole copy, and its SHA-256 with the matching one.
+    payload = bytes(range(256)) * 40_000
+    url, _sha = _archive(tmp_path, "tar.gz", {"pkg/bin/tool": payload})
+    archive = tmp_path / "mirror/downloads.example.invalid/tools/v1.2.3/bundle.tar.gz"
+    dest = tmp_path / "cache/tool.d/tool"
+    script = ROOT / "roles/base/files/extract-member.py"
+    runs = [subprocess.Popen([sys.executable, str(script), str(archive), "pkg/bin/tool", str(dest)]) for _ in range(4)]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0, 0, 0]
+    assert dest.read_bytes() == payload
+    assert dest.with_name("tool.sha256").read_text() == hashlib.sha256(payload).hexdigest() + "\n"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["tool", "tool.sha256"]
