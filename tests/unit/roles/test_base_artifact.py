@@ -163,7 +163,7 @@ def test_two_extractions_of_one_file_at_once_each_leave_it_whole(tmp_path: pathl
     archive = tmp_path / "mirror/downloads.example.invalid/tools/v1.2.3/bundle.tar.gz"
     dest = tmp_path / "cache/tool.d/tool"
     script = ROOT / "roles/base/files/extract-member.py"
-    runs = [subprocess.Popen([sys.executable, str(script), str(archive), "pkg/bin/tool", str(dest)]) for _ in range(4)]
+    runs = [subprocess.Popen([sys.executable, str(script), str(archive), "pkg/bin/tool", str(dest)]) for _copy in range(4)]
     assert [run.wait(timeout=60) for run in runs] == [0, 0, 0, 0]
     assert dest.read_bytes() == payload
     assert dest.with_name("tool.sha256").read_text() == hashlib.sha256(payload).hexdigest() + "\n"
