@@ -27,6 +27,8 @@ RECAP = re.compile(
     re.M,
 )
 LAB = {"dgx-spark-01", "mgmt-01", "db-01"}
+# What playbook() returns: the exit status, stdout and stderr, and each host's recap counts.
+PlaybookRun = tuple[int, str, dict[str, dict[str, int]]]
 
 
 def _lab_is_up() -> bool:
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.skipif(not _lab_is_up(), reason="the lab is not up: run
 
 
 def playbook(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path = ROOT,
-             mitogen: bool = False) -> tuple[int, str, dict[str, dict[str, int]]]:
+             mitogen: bool = False) -> PlaybookRun:
     """ansible-playbook with the project's configuration; ``mitogen`` runs it under the opt-in strategy (scripts/mitogen)."""
     base = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     wrapper = [str(ROOT / "scripts/mitogen")] if mitogen else []
@@ -53,14 +55,14 @@ def playbook(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path = 
 # CI budget (as the tag runs): each only reads the hosts, and what they share on the controller (the fact cache,
 # the artifact cache, the journal) is written atomically.
 @pytest.fixture(scope="module")
-def fresh_checks() -> dict[str, tuple[int, str, dict[str, dict[str, int]]]]:
+def fresh_checks() -> dict[str, PlaybookRun]:
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         runs = {"dgx": pool.submit(playbook, "site.yml", "-l", "dgx", "--check", "--diff"),
                 "fleet": pool.submit(playbook, "site.yml", "--check", "--diff")}
         return {name: run.result() for name, run in runs.items()}
 
 
-def test_check_mode_on_the_fresh_dgx(fresh_checks: dict[str, tuple[int, str, dict[str, dict[str, int]]]]) -> None:
+def test_check_mode_on_the_fresh_dgx(fresh_checks: dict[str, PlaybookRun]) -> None:
     rc, output, recap = fresh_checks["dgx"]
     assert rc == 0, output
     assert set(recap) == {"dgx-spark-01"}
@@ -68,7 +70,7 @@ def test_check_mode_on_the_fresh_dgx(fresh_checks: dict[str, tuple[int, str, dic
     assert recap["dgx-spark-01"]["changed"] > 0, "a fresh host should have changes to predict"
 
 
-def test_check_mode_on_the_whole_fresh_fleet(fresh_checks: dict[str, tuple[int, str, dict[str, dict[str, int]]]]) -> None:
+def test_check_mode_on_the_whole_fresh_fleet(fresh_checks: dict[str, PlaybookRun]) -> None:
     rc, output, recap = fresh_checks["fleet"]
     assert rc == 0, output
     assert set(recap) == LAB
@@ -201,7 +203,7 @@ HOST_OF_ROLE = {"vault": "mgmt-01", "postgresql": "db-01", "mongodb": "db-01", "
 def test_each_roles_verify_and_configure_phase_runs_alone() -> None:
     runs = [(role, phase) for role in ROLES for phase in ("verify", "configure")]
 
-    def run(role_phase: tuple[str, str]) -> tuple[int, str, dict[str, dict[str, int]]]:
+    def run(role_phase: tuple[str, str]) -> PlaybookRun:
         role, phase = role_phase
         return playbook("site.yml", "-l", HOST_OF_ROLE.get(role, "dgx-spark-01"), "--tags", f"{role}_{phase}")
 
