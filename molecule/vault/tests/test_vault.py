@@ -34,6 +34,14 @@ def test_listens_on_loopback_and_the_given_address_only(host) -> None:
     assert sockets == {f"{ip}:{port}" for ip in ("127.0.0.1", address) for port in (8200, 8201)}
 
 
+def test_the_usage_gauges_are_off_as_the_server_itself_reports(host) -> None:
+    """OpenBao 2.7.2 panics when a usage-gauge collection runs while it seals (docs/runbooks/vault.md): the
+    server logs, each time it becomes active, that the collection is disabled, and it never panicked."""
+    with host.sudo():
+        log = host.check_output("journalctl -u openbao.service --no-pager -o cat")
+    assert "usage gauge collection is disabled" in log and "panic:" not in log, log[-3000:]
+
+
 @pytest.mark.parametrize(("path", "owner", "mode"), [
     ("/etc/openbao/tls/ca.key", "root", 0o600),
     ("/etc/openbao/tls/server.key", "root", 0o640),
