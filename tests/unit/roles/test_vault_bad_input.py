@@ -16,7 +16,6 @@ CASES = [
      "vault_usage_gauge_period must be none (the default) or a duration of one whole number and one unit (s, m or h) such as 10m,"
      " got \"10 minutes\""),
     ({"vault_usage_gauge_period": "0s"}, "vault_usage_gauge_period must be none (the default) or a duration"),
-    ({"vault_usage_gauge_period": "off"}, "vault_usage_gauge_period must be none (the default) or a duration"),
     ({"vault_version": "2.0.0"}, "vault_version 2.0.0 has no entry in vault_releases.openbao: add its url, sha256 and member per architecture"),
     ({"vault_cluster_port": 8200}, "vault_cluster_port must differ from vault_port"),
     ({"vault_tls_renew_days": 400}, "vault_tls_renew_days must be less than vault_tls_days"),
@@ -30,6 +29,5 @@ def test_bad_input_fails_before_any_host_is_touched(run_role, variables: dict, e
     run_role.failed_before_any_host(run_role("nova.dgx.vault", {**BASE, **variables}), expected)
 
 
-@pytest.mark.parametrize("period", ["none", "10m", "1h"])
-def test_valid_input_passes_preflight_and_reaches_the_host(run_role, period: str) -> None:
-    run_role.reached_the_host(run_role("nova.dgx.vault", {**BASE, "vault_usage_gauge_period": period}), "Install what the role runs on the host")
+def test_valid_input_passes_preflight_and_reaches_the_host(run_role) -> None:
+    run_role.reached_the_host(run_role("nova.dgx.vault", {**BASE, "vault_usage_gauge_period": "10m"}), "Install what the role runs on the host")
