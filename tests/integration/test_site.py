@@ -351,8 +351,9 @@ def test_built_collection_runs_by_fqcn(converged_runs: dict[str, t.Any]) -> None
     converged_runs)."""
     installed = converged_runs["installed"]
     collections, env, work = installed["collections"], installed["env"], installed["work"]
-    assert (collections / "ansible_collections/nova/dgx/playbooks/site.yml").is_file(), installed["build"]
-    assert not (collections / "ansible_collections/nova/dgx/.venv").exists() and not (collections / "ansible_collections/nova/dgx/.lab").exists()
+    copy = collections / "ansible_collections/nova/dgx"
+    assert (copy / "playbooks/site.yml").is_file(), installed["build"]
+    assert not (copy / ".venv").exists() and not (copy / ".lab").exists()
     listing = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "list", "nova.dgx"], capture_output=True, text=True, env=env, cwd=work, check=False)
     assert str(collections) in listing.stdout and str(ROOT / ".ansible") not in listing.stdout
     rc, output, recap = converged_runs["fqcn"]
