@@ -22,7 +22,7 @@ export NOVA_LAB_IMAGE = $(shell scripts/build-lab-image --print)
 
 help:
 	@echo "make demo   set up everything, start the lab, run site.yml against it"
-	@echo "make test   set up everything, then lint, sanity, unit tests, Molecule, lab test"
+	@echo "make test   set up everything, then Molecule, then the lab test beside lint, sanity and unit tests"
 	@echo "steps: venv engine cache image standin setup lab lab-down lint sanity unit molecule lab-test build bench clean"
 
 $(STAMP): requirements.txt pyproject.toml
