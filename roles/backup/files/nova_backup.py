@@ -743,6 +743,15 @@ def fetch_set(config: dict[str, t.Any], engine: str, wanted: str | None, source:
     return scratch / "restore" / str(snapshot["paths"][0]).lstrip("/")
 
 
+def postmaster_ready(data: pathlib.Path) -> bool:
+    """Whether the postmaster of ``data`` accepts connections: the status line of postmaster.pid says "ready",
+    as pg_ctl --wait reads it (cheaper than a pg_isready process per look)."""
+    with contextlib.suppress(OSError):
+        lines = (data / "postmaster.pid").read_text().splitlines()
+        return len(lines) > 7 and lines[7].strip() == "ready"
+    return False
+
+
 def stop_scratch(data: pathlib.Path, process: subprocess.Popen[bytes] | None) -> None:
     """Immediate shutdown of the scratch postmaster (its pid from postmaster.pid, not runuser's); SIGKILL after 30 s.
     Its copy is removed next, so no shutdown checkpoint needs to write the restore's dirty buffers out."""
@@ -816,20 +825,80 @@ def finish_template(started: tuple[subprocess.Popen[str], str, bool], scratch: p
         finish_template((copy_template(scratch, data), stamp, False), scratch, data)
 
 
+def file_problem(set_dir: pathlib.Path, name: str, meta: dict[str, t.Any]) -> str:
+    """Why a file of a fetched set cannot be trusted ("" when it is there and matches its SHA-256 in SET.json)."""
+    path = set_dir / name
+    if not path.is_file():
+        return f"set {set_dir.name}: {name} is missing"
+    if sha256_file(path) != meta["sha256"]:
+        return (f"set {set_dir.name}: {name} does not match its SHA-256 in SET.json"
+                f" ({path.stat().st_size} bytes, {meta['bytes']} when dumped)")
+    return ""
+
+
 def check_set(set_dir: pathlib.Path, problems: list[str]) -> tuple[dict[str, t.Any], set[str]]:
     """SET.json of a fetched set, and the names of its files that are missing or differ from their SHA-256 (each added to problems)."""
     listing = json.loads((set_dir / "SET.json").read_text())
     damaged = set()
     for name, meta in sorted(listing["files"].items()):
-        path = set_dir / name
-        if not path.is_file():
-            problems.append(f"set {set_dir.name}: {name} is missing")
-            damaged.add(name)
-        elif sha256_file(path) != meta["sha256"]:
-            problems.append(f"set {set_dir.name}: {name} does not match its SHA-256 in SET.json"
-                            f" ({path.stat().st_size} bytes, {meta['bytes']} when dumped)")
+        problem = file_problem(set_dir, name, meta)
+        if problem:
+            problems.append(problem)
             damaged.add(name)
     return listing, damaged
+
+
+class SetCheck:
+    """check_set for a PostgreSQL drill, with the dumps checked while they restore. The small files (the
+    globals, the manifests) are checked at once, as the drill reads them first. Each dump's SHA-256 is
+    computed in a thread (hashlib leaves the GIL to it), so the restore starts without waiting for it; the
+    drill asks ``damaged`` for a dump's verdict once its restore has returned, and a dump found damaged
+    while it restores stops that restore (``watch``). A problem is added to ``problems`` once, in the
+    main thread, when a verdict is first asked for or at ``settle``."""
+
+    def __init__(self, set_dir: pathlib.Path, problems: list[str]) -> None:
+        import concurrent.futures  # pylint: disable=import-outside-toplevel
+
+        self.set_dir, self.problems = set_dir, problems
+        self.listing: dict[str, t.Any] = json.loads((set_dir / "SET.json").read_text())
+        self.verdicts: dict[str, str] = {}
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self.pending: dict[str, concurrent.futures.Future[str]] = {}
+        for name, meta in sorted(self.listing["files"].items()):
+            if name.endswith(".dump") and (set_dir / name).is_file():
+                self.pending[name] = self.pool.submit(file_problem, set_dir, name, meta)
+            else:
+                self.record(name, file_problem(set_dir, name, meta))
+
+    def record(self, name: str, problem: str) -> None:
+        self.verdicts[name] = problem
+        if problem:
+            self.problems.append(problem)
+
+    def known_damaged(self, name: str) -> bool:
+        """Damaged as far as is known now: missing, or its check has ended with a mismatch."""
+        future = self.pending.get(name)
+        if future is not None and future.done():
+            return self.damaged(name)
+        return bool(self.verdicts.get(name))
+
+    def damaged(self, name: str) -> bool:
+        """Whether the file is missing or differs from its SHA-256, waiting for its check."""
+        if name in self.pending:
+            self.record(name, self.pending.pop(name).result())
+        return bool(self.verdicts.get(name))
+
+    def watch(self, name: str, process: subprocess.Popen[str]) -> None:
+        """Stop ``process`` (the restore of dump ``name``) as soon as the dump is found damaged."""
+        future = self.pending.get(name)
+        if future is not None:
+            future.add_done_callback(lambda done: process.terminate() if done.result() else None)
+
+    def settle(self) -> None:
+        """Wait for every check still running (before the fetched set is removed) and add its problem."""
+        for name in sorted(self.pending):
+            self.damaged(name)
+        self.pool.shutdown(wait=True)
 
 
 def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str, t.Any]:
@@ -851,6 +920,7 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
     shutil.chown(scratch, owner)
     result: dict[str, t.Any] = {"engine": "postgresql", "source": source, "problems": [], "databases": []}
     process = None
+    set_check: SetCheck | None = None
     data = scratch / "pg"
     timer = time.monotonic()
     try:
@@ -860,10 +930,10 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         # Clients run as root (they read the root-only set); the scratch socket is 0700 and trusts its callers.
         scratch_pg = {**pg, "socket": str(scratch), "port": port, "user": "postgres", "run_as": ""}
         # The scratch data directory is copied from the template (made first if missing or stale) while the
-        # set's SHA-256s are checked: hashlib leaves the other core to cp and initdb.
+        # set's small files are checked; the dumps' SHA-256s are computed while they restore (SetCheck).
         making = template_cluster(pg, owner, scratch, data)
         try:
-            listing, damaged = check_set(set_dir, result["problems"])
+            set_check = SetCheck(set_dir, result["problems"])
         finally:
             finish_template(making, scratch, data)
         globals_sql = (set_dir / "globals.sql").read_text() if (set_dir / "globals.sql").is_file() else ""
@@ -875,10 +945,10 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
                 ["runuser", "-u", owner, "--", f"{pg['bin']}/postgres", "-D", str(data), "-c", f"port={port}", "-c", "listen_addresses=",
                  "-c", f"unix_socket_directories={scratch}", "-c", "unix_socket_permissions=0700", *settings], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
-        while subprocess.run([f"{pg['bin']}/pg_isready", "-q", "-h", str(scratch), "-p", str(port)], check=False).returncode != 0:
+        while not postmaster_ready(data):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise BackupError(f"the scratch instance did not start: {(scratch / 'postgres.log').read_text()[-500:]}")
-            time.sleep(0.05)
+            time.sleep(0.01)
         # The scratch instance must be the one we started, never the live server.
         check = connect(scratch_pg, "postgres")
         with check.cursor() as cur:
@@ -887,19 +957,23 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         check.close()
         if int(found_port) != port or pathlib.Path(found_dir).resolve() != data:
             raise BackupError(f"connected to port {found_port}, {found_dir}: not the scratch instance; the drill stops")
-        # From the set fetched to the scratch instance answering: the set's SHA-256s, the template, the start.
+        # From the set fetched to the scratch instance answering: the small files' SHA-256s, the template, the start.
         result["scratch_seconds"] = round(time.monotonic() - timer - result["fetch_seconds"], 3)
         if globals_sql:
             loaded = subprocess.run([*scratch_tool(scratch_pg, "psql"), "-X", "-q", "-d", "postgres", "-f", str(set_dir / "globals.sql")],
                                     capture_output=True, text=True, check=False)
             errors = [line for line in loaded.stderr.splitlines() if "ERROR" in line and 'role "postgres" already exists' not in line]
             result["problems"] += [f"globals.sql: {line.strip()}" for line in errors]
-        for database in listing["databases"]:
-            result["databases"].append(drill_database(scratch_pg, set_dir, database, damaged))
+        for database in set_check.listing["databases"]:
+            result["databases"].append(drill_database(scratch_pg, set_dir, database, set_check))
     finally:
         stopping = time.monotonic()
-        stop_scratch(data, process)
-        clear_scratch(scratch)
+        try:
+            if set_check is not None:
+                set_check.settle()
+        finally:
+            stop_scratch(data, process)
+            clear_scratch(scratch)
         result["cleanup_seconds"] = round(time.monotonic() - stopping, 3)
     result["ok"] = not result["problems"] and bool(result["databases"]) and all(item["ok"] for item in result["databases"])
     return result
@@ -1045,11 +1119,13 @@ def restore_hashing(command: list[str], hashes: LoadedHashes) -> tuple[int, list
     return restore.returncode, lines
 
 
-def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path, database: str) -> tuple[int, str]:
+def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path, database: str,
+                               check: SetCheck | None = None) -> tuple[int, str]:
     """The drill's fast path: the database from the archive's own DATABASE entry (pg_restore -C of that
     entry alone, as -C would make it), then every other entry in one transaction (pg_restore -1). In the
     scratch instance (wal_level=minimal) a table created and loaded in one transaction, and its indexes,
-    write no WAL. Returns pg_restore's exit code and its last error line."""
+    write no WAL. ``check`` stops the restore if the dump turns out damaged while it runs. Returns
+    pg_restore's exit code and its last error line."""
     base = scratch_tool(scratch_pg, "pg_restore")
     listed = subprocess.run([*base, "-l", str(dump)], capture_output=True, text=True, check=False)
     if listed.returncode != 0:
@@ -1058,14 +1134,18 @@ def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path,
                if (matched := RESTORE_LIST_ENTRY.match(line)) and matched.group(1).startswith("DATABASE ")]
     listing = pathlib.Path(scratch_pg["socket"], f"{database}.database.list")
     write_atomic(listing, "\n".join(entries) + "\n", 0o600)
-    for step in ([*base, "-C", "-L", str(listing), "-d", "postgres", str(dump)] if entries else
-                 [*scratch_tool(scratch_pg, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres",
-                  "-c", f"CREATE DATABASE {quote_ident(database)} TEMPLATE template0"],
-                 [*base, "-1", "-d", database, str(dump)]):
-        done = subprocess.run(step, capture_output=True, text=True, check=False, env=dict(os.environ, LC_ALL="C"))
+    create = ([*base, "-C", "-L", str(listing), "-d", "postgres", str(dump)] if entries else
+              [*scratch_tool(scratch_pg, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres",
+               "-c", f"CREATE DATABASE {quote_ident(database)} TEMPLATE template0"])
+    for step, reads_the_data in ((create, False), ([*base, "-1", "-d", database, str(dump)], True)):
+        with subprocess.Popen(step, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # pylint: disable=consider-using-with
+                              env=dict(os.environ, LC_ALL="C")) as done:
+            if check is not None and reads_the_data:
+                check.watch(dump.name, done)
+            _out, stderr = done.communicate()
         if done.returncode != 0:
-            return done.returncode, next((line.strip() for line in reversed(done.stderr.splitlines()) if "error" in line.lower()),
-                                         done.stderr.strip()[-300:])
+            return done.returncode, next((line.strip() for line in reversed(stderr.splitlines()) if "error" in line.lower()),
+                                         stderr.strip()[-300:] or f"stopped by signal {-done.returncode}")
     return 0, ""
 
 
@@ -1079,7 +1159,7 @@ def drop_scratch_database(scratch_pg: dict[str, t.Any], database: str) -> None:
                    capture_output=True, text=True, check=False)
 
 
-def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database: str, damaged: set[str]) -> dict[str, t.Any]:
+def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database: str, check: SetCheck) -> dict[str, t.Any]:
     """Restore one database into the scratch instance and compare it with its manifest. A sound dump is
     restored in one transaction and hashed after; a damaged one, or one that fails in one transaction,
     is restored table by table (each hashed as soon as it is in), so the problems name every table."""
@@ -1094,16 +1174,23 @@ def drill_database(scratch_pg: dict[str, t.Any], set_dir: pathlib.Path, database
     # Each table is hashed as its manifest was: sets made before the ``columns`` method name ``record``.
     methods = {str(entry["name"]): str(entry.get("method", "record")) for entry in expected.get("tables", [])}
     started = time.monotonic()
-    if dump.name in damaged:
-        item["problems"].append(f"{database}: {dump.name} does not match its SHA-256 (the restore goes on to name the damaged tables)")
+    damaged_message = f"{database}: {dump.name} does not match its SHA-256 (the restore goes on to name the damaged tables)"
+    if check.known_damaged(dump.name):
+        item["problems"].append(damaged_message)
     else:
-        returncode, error = restore_in_one_transaction(scratch_pg, dump, database)
-        if returncode == 0:
+        # The dump's SHA-256 is still being computed: the restore starts, and the verdict is taken when it returns.
+        returncode, error = restore_in_one_transaction(scratch_pg, dump, database, check)
+        if check.damaged(dump.name):
+            item["problems"].append(damaged_message)
+            drop_scratch_database(scratch_pg, database)
+            started = time.monotonic()
+        elif returncode == 0:
             item["restore_mode"] = "one transaction"
             item["restore_seconds"] = round(time.monotonic() - started, 3)
             return compared(item, scratch_pg, set_dir, expected, lambda names: parallel_hashes(scratch_pg, database, names, methods), 0, "")
-        drop_scratch_database(scratch_pg, database)
-        item["restore_mode_reason"] = f"one transaction failed ({error}); restored again table by table"
+        else:
+            drop_scratch_database(scratch_pg, database)
+            item["restore_mode_reason"] = f"one transaction failed ({error}); restored again table by table"
     hashes = LoadedHashes(scratch_pg, database, methods)
     # The archive's table of contents, reordered for the early hashes (a damaged dump may not list: then as it is).
     listed = subprocess.run([*client(scratch_pg, "pg_restore"), "-l", str(dump)], capture_output=True, text=True, check=False)
