@@ -743,12 +743,13 @@ def fetch_set(config: dict[str, t.Any], engine: str, wanted: str | None, source:
     return scratch / "restore" / str(snapshot["paths"][0]).lstrip("/")
 
 
-def postmaster_ready(data: pathlib.Path) -> bool:
-    """Whether the postmaster of ``data`` accepts connections: the status line of postmaster.pid says "ready",
-    as pg_ctl --wait reads it (cheaper than a pg_isready process per look)."""
-    with contextlib.suppress(OSError):
+def postmaster_ready(data: pathlib.Path, launched: float) -> bool:
+    """Whether the postmaster of ``data`` launched at ``launched`` (time.time()) accepts connections: the status
+    line of postmaster.pid says "ready" and its start time is not older, as pg_ctl --wait reads it (cheaper than
+    a pg_isready process per look)."""
+    with contextlib.suppress(OSError, ValueError):
         lines = (data / "postmaster.pid").read_text().splitlines()
-        return len(lines) > 7 and lines[7].strip() == "ready"
+        return len(lines) > 7 and lines[7].strip() == "ready" and int(lines[2]) >= int(launched) - 2
     return False
 
 
@@ -864,11 +865,17 @@ class SetCheck:
         self.verdicts: dict[str, str] = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         self.pending: dict[str, concurrent.futures.Future[str]] = {}
-        for name, meta in sorted(self.listing["files"].items()):
-            if name.endswith(".dump") and (set_dir / name).is_file():
-                self.pending[name] = self.pool.submit(file_problem, set_dir, name, meta)
-            else:
-                self.record(name, file_problem(set_dir, name, meta))
+        # The dumps are hashed one at a time in the order their databases are restored.
+        order = {f"{database}.dump": rank for rank, database in enumerate(self.listing.get("databases", []))}
+        try:
+            for name, meta in sorted(self.listing["files"].items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
+                if name.endswith(".dump") and (set_dir / name).is_file():
+                    self.pending[name] = self.pool.submit(file_problem, set_dir, name, meta)
+                else:
+                    self.record(name, file_problem(set_dir, name, meta))
+        except BaseException:
+            self.close()
+            raise
 
     def record(self, name: str, problem: str) -> None:
         self.verdicts[name] = problem
@@ -889,16 +896,26 @@ class SetCheck:
         return bool(self.verdicts.get(name))
 
     def watch(self, name: str, process: subprocess.Popen[str]) -> None:
-        """Stop ``process`` (the restore of dump ``name``) as soon as the dump is found damaged."""
+        """Stop ``process`` (the restore of dump ``name``) as soon as the dump is found damaged. A check that
+        failed (an unreadable file) stops nothing here; ``damaged`` raises its error in the main thread."""
         future = self.pending.get(name)
+
+        def stop(done: t.Any) -> None:
+            if done.exception() is None and done.result():
+                process.terminate()
+
         if future is not None:
-            future.add_done_callback(lambda done: process.terminate() if done.result() else None)
+            future.add_done_callback(stop)
 
     def settle(self) -> None:
-        """Wait for every check still running (before the fetched set is removed) and add its problem."""
-        for name in sorted(self.pending):
+        """Wait for every check still running and add its problem (a drill that went through)."""
+        for name in list(self.pending):
             self.damaged(name)
-        self.pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """End the thread before the fetched set is removed: a check not started is dropped, a running one is
+        waited for and its verdict ignored (the drill is over). Never raises."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) -> dict[str, t.Any]:
@@ -940,12 +957,13 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
         if re.search(r"^CREATE TABLESPACE", globals_sql, re.M):
             raise BackupError(f"set {set_dir.name}: globals.sql creates tablespaces, which point at live paths; restore it by hand")
         settings = [value for setting in (*SCRATCH_SETTINGS, f"max_wal_size={wal_mb}MB") for value in ("-c", setting)]
+        launched = time.time()
         with (scratch / "postgres.log").open("wb") as log:
             process = subprocess.Popen(  # pylint: disable=consider-using-with
                 ["runuser", "-u", owner, "--", f"{pg['bin']}/postgres", "-D", str(data), "-c", f"port={port}", "-c", "listen_addresses=",
                  "-c", f"unix_socket_directories={scratch}", "-c", "unix_socket_permissions=0700", *settings], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
-        while not postmaster_ready(data):
+        while not postmaster_ready(data, launched):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise BackupError(f"the scratch instance did not start: {(scratch / 'postgres.log').read_text()[-500:]}")
             time.sleep(0.01)
@@ -966,14 +984,13 @@ def drill_postgresql(config: dict[str, t.Any], wanted: str | None, source: str) 
             result["problems"] += [f"globals.sql: {line.strip()}" for line in errors]
         for database in set_check.listing["databases"]:
             result["databases"].append(drill_database(scratch_pg, set_dir, database, set_check))
+        set_check.settle()
     finally:
         stopping = time.monotonic()
-        try:
-            if set_check is not None:
-                set_check.settle()
-        finally:
-            stop_scratch(data, process)
-            clear_scratch(scratch)
+        if set_check is not None:
+            set_check.close()
+        stop_scratch(data, process)
+        clear_scratch(scratch)
         result["cleanup_seconds"] = round(time.monotonic() - stopping, 3)
     result["ok"] = not result["problems"] and bool(result["databases"]) and all(item["ok"] for item in result["databases"])
     return result
@@ -1145,7 +1162,8 @@ def restore_in_one_transaction(scratch_pg: dict[str, t.Any], dump: pathlib.Path,
             _out, stderr = done.communicate()
         if done.returncode != 0:
             return done.returncode, next((line.strip() for line in reversed(stderr.splitlines()) if "error" in line.lower()),
-                                         stderr.strip()[-300:] or f"stopped by signal {-done.returncode}")
+                                         stderr.strip()[-300:] or (f"stopped by signal {-done.returncode}" if done.returncode < 0
+                                                                   else f"exit code {done.returncode}"))
     return 0, ""
 
 

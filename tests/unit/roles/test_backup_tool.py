@@ -292,54 +292,81 @@ def test_a_truncated_dump_fails_the_drill_naming_the_database_and_the_table(conf
 
 
 @needs_server
-@pytest.mark.parametrize("verdict_after", [0.0, 3.0])
+@pytest.mark.parametrize("verdict", ["before the restore", "while pg_restore -1 runs", "after pg_restore -1 ended"])
 def test_a_dump_found_damaged_while_it_restores_is_restored_again_table_by_table(
-        config: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch, verdict_after: float) -> None:
+        config: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch, verdict: str) -> None:
     # The dump itself restores: only its SHA-256 in SET.json differs. The one-transaction restore starts
-    # before that is known (the verdict held back here, as a large dump's would come); once it is known,
-    # the drill must not trust what that restore loaded.
+    # before that is known (the verdict is held back here, as a large dump's comes late); once it is
+    # known, the drill must stop that restore or not trust what it loaded.
     config.pop("restic")
     set_dir = pathlib.Path(nova_backup.run_backup(config, "postgresql")["path"])
     listing = json.loads((set_dir / "SET.json").read_text())
     listing["files"]["app.dump"]["sha256"] = "0" * 64
     (set_dir / "SET.json").write_text(json.dumps(listing))
-    real = nova_backup.file_problem
+    restores: list[subprocess.Popen[str]] = []
+    one_transaction = threading.Event()
+    real_popen, real_problem = subprocess.Popen, nova_backup.file_problem
 
-    def slow(set_dir: pathlib.Path, name: str, meta: dict[str, t.Any]) -> str:
-        time.sleep(verdict_after if name.endswith(".dump") else 0)
-        return str(real(set_dir, name, meta))
+    class Recorded(real_popen):  # type: ignore[misc,valid-type]  # subprocess.Popen, noting the one-transaction restore
+        def __init__(self, args: t.Any, *rest: t.Any, **options: t.Any) -> None:
+            super().__init__(args, *rest, **options)
+            if isinstance(args, list) and str(args[0]).endswith("pg_restore") and "-1" in args:
+                restores.append(self)
+                one_transaction.set()
 
-    monkeypatch.setattr(nova_backup, "file_problem", slow)
+    def held(set_dir: pathlib.Path, name: str, meta: dict[str, t.Any]) -> str:
+        if name.endswith(".dump") and verdict != "before the restore":
+            assert one_transaction.wait(60)
+            if verdict == "after pg_restore -1 ended":
+                restores[0].wait(60)
+        return str(real_problem(set_dir, name, meta))
+
+    monkeypatch.setattr(nova_backup.subprocess, "Popen", Recorded)
+    monkeypatch.setattr(nova_backup, "file_problem", held)
     drilled = nova_backup.run_drill(config, "postgresql", None, "local")
     assert drilled["ok"] is False
     assert [line for line in drilled["problems"] if "app.dump does not match its SHA-256 in SET.json" in line], drilled["problems"]
     item = drilled["databases"][0]
     assert item["restore_mode"].startswith("table by table"), item
     assert item["problems"] == ["app: app.dump does not match its SHA-256 (the restore goes on to name the damaged tables)"], item
+    if verdict == "while pg_restore -1 runs":
+        assert len(restores) == 1 and restores[0].returncode != 0  # stopped before it could end
+    if verdict == "after pg_restore -1 ended":
+        assert len(restores) == 1 and restores[0].returncode == 0  # it loaded everything, and was not trusted
     assert sorted(path.name for path in pathlib.Path(config["drill"]["dir"]).iterdir()) == [".nova-drill", "template"]
 
 
-def test_the_set_check_names_small_files_at_once_and_a_damaged_dump_stops_its_restore(tmp_path: pathlib.Path) -> None:
+@pytest.mark.parametrize("sound", [False, True])
+def test_the_set_check_names_small_files_at_once_and_a_damaged_dump_stops_its_restore(tmp_path: pathlib.Path, sound: bool) -> None:
+    dump = os.urandom(1 << 20) * 64
     (tmp_path / "app.manifest.json").write_text("{}")
-    (tmp_path / "app.dump").write_bytes(os.urandom(1 << 20) * 64)
+    (tmp_path / "app.dump").write_bytes(dump)
     (tmp_path / "SET.json").write_text(json.dumps({"databases": ["app"], "files": {
         "app.manifest.json": {"sha256": "0" * 64, "bytes": 2},
-        "app.dump": {"sha256": "1" * 64, "bytes": 64 << 20},
+        "app.dump": {"sha256": hashlib.sha256(dump).hexdigest() if sound else "1" * 64, "bytes": len(dump)},
         "globals.sql": {"sha256": "2" * 64, "bytes": 0}}}))
     problems: list[str] = []
     check = nova_backup.SetCheck(tmp_path, problems)
-    # The small files are judged before the constructor returns; the dump's verdict is asked for.
-    assert any("app.manifest.json does not match" in line for line in problems), problems
-    assert any("globals.sql is missing" in line for line in problems), problems
-    assert check.known_damaged("globals.sql")
-    with subprocess.Popen(["sleep", "60"]) as restore:
-        started = time.monotonic()
-        check.watch("app.dump", restore)
-        assert restore.wait(timeout=30) == -signal.SIGTERM
-        assert time.monotonic() - started < 30
-    assert check.damaged("app.dump")
-    check.settle()
-    assert len([line for line in problems if "app.dump does not match" in line]) == 1, problems
+    try:
+        # The small files are judged before the constructor returns; the dump's verdict when asked for.
+        assert any("app.manifest.json does not match" in line for line in problems), problems
+        assert any("globals.sql is missing" in line for line in problems), problems
+        assert check.known_damaged("globals.sql")
+        with subprocess.Popen(["sleep", "60"]) as restore:
+            try:
+                check.watch("app.dump", restore)
+                assert check.damaged("app.dump") is not sound
+                if sound:
+                    time.sleep(0.5)
+                    assert restore.poll() is None  # a sound dump's restore goes on
+                else:
+                    assert restore.wait(timeout=30) == -signal.SIGTERM
+            finally:
+                restore.kill()
+        check.settle()
+        assert len([line for line in problems if "app.dump does not match" in line]) == (0 if sound else 1), problems
+    finally:
+        check.close()
 
 
 @needs_server
