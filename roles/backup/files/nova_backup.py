@@ -838,20 +838,19 @@ def file_problem(set_dir: pathlib.Path, name: str, meta: dict[str, t.Any]) -> st
 
 
 def check_set(set_dir: pathlib.Path, problems: list[str]) -> tuple[dict[str, t.Any], set[str]]:
-    """SET.json of a fetched set, and the names of its files that are missing or differ from their SHA-256 (each added to problems)."""
-    listing = json.loads((set_dir / "SET.json").read_text())
-    damaged = set()
-    for name, meta in sorted(listing["files"].items()):
-        problem = file_problem(set_dir, name, meta)
-        if problem:
-            problems.append(problem)
-            damaged.add(name)
-    return listing, damaged
+    """SET.json of a fetched set, and the names of its files that are missing or differ from their SHA-256 (each
+    added to problems), every file checked before it returns (the MongoDB drill)."""
+    check = SetCheck(set_dir, problems)
+    try:
+        check.settle()
+    finally:
+        check.close()
+    return check.listing, {name for name, problem in check.verdicts.items() if problem}
 
 
 class SetCheck:
-    """check_set for a PostgreSQL drill, with the dumps checked while they restore. The small files (the
-    globals, the manifests) are checked at once, as the drill reads them first. Each dump's SHA-256 is
+    """A fetched set's files against their SHA-256 in SET.json, the PostgreSQL dumps checked while they restore.
+    The other files (the globals, the manifests) are checked at once, as a drill reads them first. Each dump's SHA-256 is
     computed in a thread (hashlib leaves the GIL to it), so the restore starts without waiting for it; the
     drill asks ``damaged`` for a dump's verdict once its restore has returned, and a dump found damaged
     while it restores stops that restore (``watch``). A problem is added to ``problems`` once, in the
@@ -860,7 +859,7 @@ class SetCheck:
     def __init__(self, set_dir: pathlib.Path, problems: list[str]) -> None:
         import concurrent.futures  # pylint: disable=import-outside-toplevel
 
-        self.set_dir, self.problems = set_dir, problems
+        self.problems = problems
         self.listing: dict[str, t.Any] = json.loads((set_dir / "SET.json").read_text())
         self.verdicts: dict[str, str] = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
